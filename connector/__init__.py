@@ -1,0 +1,1 @@
+"""SmartThings Schema connector for TP-Link Kasa and GE SmartHQ."""
