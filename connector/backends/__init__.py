@@ -1,0 +1,7 @@
+"""The partner backends the connector can serve, keyed by their externalDeviceId namespace."""
+from __future__ import annotations
+
+
+def build_backends(services) -> dict:
+    """Every backend whose partner credentials are configured."""
+    return {}

@@ -1,0 +1,275 @@
+"""Accounts, partner links, SmartThings installations and the tokens we issue (Redis).
+
+Keys (all under one prefix so a shared Redis stays tidy)::
+
+    acct:{id}                 hash  created_at
+    acct:{id}:links           hash  backend -> sealed {access_token, refresh_token, expires_at, ...}
+    acct:{id}:installations   set   installation ids
+    accounts                  set   account ids
+    inst:{id}                 hash  account_id, created_at, callback (sealed grantCallbackAccess data)
+    inst:{id}:tokens          set   digests of the tokens issued to the installation
+    tok:{sha256(token)}       hash  kind, account_id, installation_id, expires_at, state
+
+An installation is one SmartThings link (one location/region of a user); the tokens we
+issue belong to it. Tokens are random 256-bit strings stored only as SHA-256 digests;
+a slow KDF buys nothing for secrets with that much entropy. A token record outlives
+its expiry (``TOKEN_RETENTION``) so an old token answers TOKEN-EXPIRED rather than
+INVALID-TOKEN, and a removed installation leaves a tombstone (INTEGRATION-DELETED).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+import redis
+
+from connector.model import GlobalErrorEnum
+from connector.store import Vault
+
+TOKEN_RETENTION = 30 * 24 * 3600  # how long a dead token is still recognised
+ACTIVE, DELETED = "active", "deleted"
+PREFIX = "stc:"
+
+
+class AuthError(Exception):
+    """A token that cannot serve a request; ``enum`` is the ST global error to answer."""
+
+    enum = GlobalErrorEnum.INVALID_TOKEN
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidToken(AuthError):
+    enum = GlobalErrorEnum.INVALID_TOKEN
+
+
+class TokenExpired(AuthError):
+    enum = GlobalErrorEnum.TOKEN_EXPIRED
+
+
+class IntegrationDeleted(AuthError):
+    enum = GlobalErrorEnum.INTEGRATION_DELETED
+
+
+@dataclass(frozen=True)
+class Installation:
+    id: str
+    account_id: str
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    installation_id: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class PartnerLink:
+    """A partner account linked to one of ours; the tokens are plaintext in memory only."""
+
+    backend: str
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: float | None = None
+    partner_account_id: str | None = None
+    needs_relink: bool = False
+
+    def public(self) -> dict:
+        """What an admin may see: never the tokens themselves."""
+        return {
+            "backend": self.backend,
+            "partner_account_id": self.partner_account_id,
+            "expires_at": self.expires_at,
+            "has_refresh_token": bool(self.refresh_token),
+            "needs_relink": self.needs_relink,
+        }
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, redis_client: redis.Redis, vault: Vault, *, access_ttl: int = 86400,
+                 refresh_ttl: int = 365 * 86400, clock=time.time):
+        self.r = redis_client
+        self.vault = vault
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+        self.clock = clock
+
+    # -- accounts -------------------------------------------------------------------
+
+    def create(self, links: list[PartnerLink] = ()) -> str:
+        account_id = uuid.uuid4().hex
+        pipe = self.r.pipeline()
+        pipe.hset(self._k("acct", account_id), mapping={"created_at": self.clock()})
+        pipe.sadd(self._k("accounts"), account_id)
+        for link in links:
+            pipe.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
+        pipe.execute()
+        return account_id
+
+    def exists(self, account_id: str) -> bool:
+        return bool(self.r.exists(self._k("acct", account_id)))
+
+    def list(self) -> list[str]:
+        return sorted(self.r.smembers(self._k("accounts")))
+
+    def describe(self, account_id: str) -> dict | None:
+        """An admin's view of an account: links and installations, never a secret."""
+        record = self.r.hgetall(self._k("acct", account_id))
+        if not record:
+            return None
+        installations = []
+        for inst_id in sorted(self.r.smembers(self._k("acct", account_id, "installations"))):
+            inst = self.r.hgetall(self._k("inst", inst_id))
+            callback = self.callback_grant(inst_id) or {}
+            installations.append({
+                "installation_id": inst_id,
+                "created_at": float(inst.get("created_at", 0)),
+                "callback_urls": callback.get("callback_urls"),
+            })
+        return {
+            "account_id": account_id,
+            "created_at": float(record["created_at"]),
+            "links": [link.public() for link in self.links(account_id)],
+            "installations": installations,
+        }
+
+    def delete(self, account_id: str) -> bool:
+        """Remove an account, its links and installations; its tokens become tombstones."""
+        if not self.exists(account_id):
+            return False
+        for inst_id in self.r.smembers(self._k("acct", account_id, "installations")):
+            self.remove_installation(inst_id)
+        self.r.delete(self._k("acct", account_id), self._k("acct", account_id, "links"),
+                      self._k("acct", account_id, "installations"))
+        self.r.srem(self._k("accounts"), account_id)
+        return True
+
+    # -- partner links --------------------------------------------------------------
+
+    def set_link(self, account_id: str, link: PartnerLink) -> None:
+        self.r.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
+
+    def link(self, account_id: str, backend: str) -> PartnerLink | None:
+        sealed = self.r.hget(self._k("acct", account_id, "links"), backend)
+        return self._open_link(sealed) if sealed else None
+
+    def links(self, account_id: str) -> list[PartnerLink]:
+        sealed = self.r.hgetall(self._k("acct", account_id, "links"))
+        return [self._open_link(value) for _, value in sorted(sealed.items())]
+
+    def remove_link(self, account_id: str, backend: str) -> None:
+        self.r.hdel(self._k("acct", account_id, "links"), backend)
+
+    def _seal_link(self, link: PartnerLink) -> str:
+        return self.vault.seal(link.__dict__)
+
+    def _open_link(self, sealed: str) -> PartnerLink:
+        return PartnerLink(**self.vault.open(sealed))
+
+    # -- installations and the tokens we issue -------------------------------------
+
+    def issue_tokens(self, account_id: str, installation_id: str | None = None,
+                     access_ttl: int | None = None) -> IssuedTokens:
+        """Issue an access/refresh token pair, creating an installation when none is given."""
+        if not self.exists(account_id):
+            raise KeyError(account_id)
+        now = self.clock()
+        if installation_id is None:
+            installation_id = uuid.uuid4().hex
+            self.r.hset(self._k("inst", installation_id),
+                        mapping={"account_id": account_id, "created_at": now})
+            self.r.sadd(self._k("acct", account_id, "installations"), installation_id)
+        access_ttl = access_ttl or self.access_ttl
+        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        self._store_token(access, "access", account_id, installation_id, now + access_ttl)
+        self._store_token(refresh, "refresh", account_id, installation_id, now + self.refresh_ttl)
+        return IssuedTokens(installation_id, access, refresh, access_ttl)
+
+    def resolve(self, token: str, kind: str = "access") -> Installation:
+        """The installation a presented token belongs to, or the AuthError that explains why not."""
+        record = self._lookup(token, kind)
+        if record is None:
+            raise InvalidToken("unknown token")
+        if record.get("state") == DELETED:
+            raise IntegrationDeleted("the integration was removed")
+        if float(record["expires_at"]) <= self.clock():
+            raise TokenExpired("token expired")
+        if not self.exists(record["account_id"]):
+            raise IntegrationDeleted("the account was removed")
+        return Installation(record["installation_id"], record["account_id"])
+
+    def resolve_any(self, token: str, kind: str = "access") -> Installation | None:
+        """The installation of a known token even if it expired; None if unknown or removed."""
+        record = self._lookup(token, kind)
+        if record is None or record.get("state") == DELETED:
+            return None
+        return Installation(record["installation_id"], record["account_id"])
+
+    def _lookup(self, token: str, kind: str) -> dict | None:
+        if not isinstance(token, str) or not token:
+            return None
+        token_digest = digest(token)
+        record = self.r.hgetall(self._k("tok", token_digest))
+        # The digest is the lookup key, so this comparison is a formality; it is still
+        # constant-time so that no check on a token ever depends on timing.
+        if not record or not hmac.compare_digest(record.get("digest", ""), token_digest):
+            return None
+        return record if record.get("kind") == kind else None
+
+    def installations(self, account_id: str) -> list[str]:
+        return sorted(self.r.smembers(self._k("acct", account_id, "installations")))
+
+    def remove_installation(self, installation_id: str) -> bool:
+        """Revoke an installation's tokens (leaving tombstones) and drop its callback data."""
+        inst = self.r.hgetall(self._k("inst", installation_id))
+        if not inst:
+            return False
+        for token_digest in self.r.smembers(self._k("inst", installation_id, "tokens")):
+            key = self._k("tok", token_digest)
+            if self.r.exists(key):
+                self.r.hset(key, "state", DELETED)
+                self.r.expire(key, TOKEN_RETENTION)
+        self.r.delete(self._k("inst", installation_id), self._k("inst", installation_id, "tokens"))
+        self.r.srem(self._k("acct", inst["account_id"], "installations"), installation_id)
+        return True
+
+    def _store_token(self, token: str, kind: str, account_id: str, installation_id: str,
+                     expires_at: float) -> None:
+        token_digest = digest(token)
+        key = self._k("tok", token_digest)
+        pipe = self.r.pipeline()
+        pipe.hset(key, mapping={
+            "digest": token_digest, "kind": kind, "account_id": account_id,
+            "installation_id": installation_id, "expires_at": expires_at, "state": ACTIVE,
+        })
+        pipe.expire(key, max(1, int(expires_at - self.clock() + TOKEN_RETENTION)))
+        pipe.sadd(self._k("inst", installation_id, "tokens"), token_digest)
+        pipe.execute()
+
+    # -- callback data (grantCallbackAccess) -----------------------------------------
+
+    def store_callback_grant(self, installation_id: str, *, code: str, callback_urls: dict) -> None:
+        grant = {"code": code, "callback_urls": callback_urls, "granted_at": self.clock()}
+        self.r.hset(self._k("inst", installation_id), "callback", self.vault.seal(grant))
+
+    def callback_grant(self, installation_id: str) -> dict | None:
+        sealed = self.r.hget(self._k("inst", installation_id), "callback")
+        return self.vault.open(sealed) if sealed else None
+
+    # -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _k(*parts: str) -> str:
+        return PREFIX + ":".join(parts)
