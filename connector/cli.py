@@ -244,3 +244,7 @@ Ctrl-C stops it.""")
             time.sleep(3600)
     except KeyboardInterrupt:
         box.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ gets its own DEVICE-UNAVAILABLE and the response still goes out on time.
 """
 from __future__ import annotations
 
+import contextvars
 import hmac
 import time
 from concurrent.futures import Future, wait
@@ -67,7 +68,7 @@ def discovery(req: InboundRequest, services: Services) -> dict:
     installation = authenticate(req, services)
     ctx = context(req, services, installation)
     backends = [b for b in services.backends.values() if b.is_linked(ctx.account_id)]
-    futures = {b.name: services.pool.submit(b.discover, ctx) for b in backends}
+    futures = {b.name: submit(services, b.discover, ctx) for b in backends}
     wait(futures.values(), timeout=ctx.remaining())
 
     devices, expired = [], []
@@ -182,7 +183,7 @@ def fan_out(devices, services: Services, ctx: CallContext, call) -> list[DeviceR
             results[device.external_id] = DeviceResult.failed(
                 device.external_id, DeviceErrorEnum.DEVICE_DELETED, "device is not in this account")
         elif device.external_id not in pending:
-            pending[device.external_id] = services.pool.submit(call, backend, device)
+            pending[device.external_id] = submit(services, call, backend, device)
     wait(pending.values(), timeout=ctx.remaining())
 
     expired = 0
@@ -205,6 +206,11 @@ def fan_out(devices, services: Services, ctx: CallContext, call) -> list[DeviceR
     if pending and expired == len(pending):
         raise GlobalError(GlobalErrorEnum.TOKEN_EXPIRED, "partner account must be linked again")
     return [results[d.external_id] for d in _unique(devices)]
+
+
+def submit(services: Services, fn, *args) -> Future:
+    """Run ``fn`` on the shared pool with this request's log context."""
+    return services.pool.submit(contextvars.copy_context().run, fn, *args)
 
 
 def _result(future: Future):

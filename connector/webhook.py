@@ -81,9 +81,9 @@ def st_schema() -> Response:
 
 def _fault(headers, detail: str) -> dict:
     """A 5xx body: echo what we can so SmartThings can correlate, reveal nothing else."""
-    return {
-        "headers": {"schema": schema.SCHEMA, "version": schema.VERSION,
-                    "interactionType": schema.RESPONSE_TYPE.get(headers.interaction_type, "unknown"),
-                    "requestId": headers.request_id or ""},
-        "error": detail,
-    }
+    echoed = {"schema": schema.SCHEMA, "version": schema.VERSION}
+    if headers.interaction_type in schema.RESPONSE_TYPE:
+        echoed["interactionType"] = schema.RESPONSE_TYPE[headers.interaction_type]
+    if headers.request_id:
+        echoed["requestId"] = headers.request_id
+    return {"headers": echoed, "error": detail}

@@ -1,0 +1,100 @@
+"""Partner access tokens kept fresh: refreshed before expiry, single-flight across processes.
+
+``StoredTokens`` is the token source a partner client (Kasa, SmartHQ) asks for a token.
+The partner link lives sealed in the account store; refreshing happens under a Redis
+lock per account and partner, so when many threads or processes see the same expired
+token only one calls the partner's token endpoint and the rest pick up its result. A
+refresh token the partner refuses marks the link as needing re-linking, which the
+webhook reports to SmartThings as TOKEN-EXPIRED.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Protocol
+
+import redis
+
+from connector import logs
+from connector.accounts import Accounts, PartnerLink
+from connector.backends.base import LinkExpired, RetryableError
+
+REFRESH_LEEWAY = 300  # refresh this many seconds before the partner's expiry
+LOCK_TIMEOUT = 30  # a refresh holding the lock longer than this is presumed dead
+
+log = logs.get_logger(__name__)
+
+
+class PartnerToken(Protocol):
+    access_token: str
+    refresh_token: str | None
+    expires_at: float
+
+
+class PartnerOAuth(Protocol):
+    def refresh(self, refresh_token: str) -> PartnerToken: ...
+
+
+class StoredTokens:
+    """A partner client's token source backed by the account store."""
+
+    def __init__(self, accounts: Accounts, account_id: str, backend: str, oauth: PartnerOAuth,
+                 *, leeway: float = REFRESH_LEEWAY, clock=time.time):
+        self.accounts = accounts
+        self.account_id = account_id
+        self.backend = backend
+        self.oauth = oauth
+        self.leeway = leeway
+        self.clock = clock
+
+    def __repr__(self) -> str:
+        return f"StoredTokens({self.account_id!r}, {self.backend!r})"
+
+    def access_token(self) -> str:
+        link = self._link()
+        if link.expires_at is not None and link.expires_at - self.clock() < self.leeway:
+            try:
+                return self.refresh(link.access_token)
+            except RetryableError:
+                if link.expires_at > self.clock():
+                    return link.access_token  # still valid; try refreshing next time
+                raise
+        return link.access_token
+
+    def refresh(self, stale_token: str) -> str:
+        lock = self.accounts.r.lock(f"stc:lock:refresh:{self.account_id}:{self.backend}",
+                                    timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_TIMEOUT)
+        try:
+            acquired = lock.acquire()
+        except redis.RedisError as exc:
+            raise RetryableError("token refresh lock unavailable") from exc
+        if not acquired:
+            raise RetryableError("another process is still refreshing this token")
+        try:
+            link = self._link()
+            if link.access_token != stale_token:
+                return link.access_token  # someone refreshed while we waited for the lock
+            try:
+                token = self.oauth.refresh(link.refresh_token)
+            except LinkExpired:
+                self.accounts.set_link(self.account_id, dataclasses.replace(link, needs_relink=True))
+                log.warning("partner refused the refresh token: link needs re-linking",
+                            backend=self.backend)
+                raise
+            self.accounts.set_link(self.account_id, dataclasses.replace(
+                link, access_token=token.access_token,
+                refresh_token=token.refresh_token or link.refresh_token,
+                expires_at=token.expires_at, needs_relink=False))
+            log.info("partner token refreshed", backend=self.backend)
+            return token.access_token
+        finally:
+            try:
+                lock.release()
+            except redis.exceptions.LockError:
+                pass  # it expired while we worked; the next refresh re-checks anyway
+
+    def _link(self) -> PartnerLink:
+        link = self.accounts.link(self.account_id, self.backend)
+        if link is None or link.needs_relink:
+            raise LinkExpired(f"the {self.backend} account must be linked again")
+        return link
