@@ -13,7 +13,7 @@ class ServerThread:
         self._server = make_server(host, port, app, threaded=True)
         self.host, self.port = host, self._server.server_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
                                         name=f"server:{self.port}")
 
     def start(self) -> "ServerThread":
