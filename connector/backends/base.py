@@ -12,6 +12,7 @@ Exception tree (every partner client raises only these)::
         ├── DeviceOffline        the partner reports the device unreachable
         ├── DeviceNotFound       the device is not (or no longer) in the account
         └── CommandRejected      the partner refused the command's arguments
+            └── CapabilityNotSupported  … or the command itself, for this device
 
 Interactions turn these into ST Schema errors with :func:`device_error_for`; only
 ``LinkExpired`` becomes a global error (the whole account needs re-linking).
@@ -73,10 +74,16 @@ class CommandRejected(FatalError):
     pass
 
 
+class CapabilityNotSupported(CommandRejected):
+    pass
+
+
 def device_error_for(exc: PartnerError) -> DeviceError:
     """The ST device error that best tells SmartThings what happened to one device."""
     if isinstance(exc, DeviceNotFound):
         enum = DeviceErrorEnum.DEVICE_DELETED
+    elif isinstance(exc, CapabilityNotSupported):
+        enum = DeviceErrorEnum.CAPABILITY_NOT_SUPPORTED
     elif isinstance(exc, CommandRejected):
         enum = DeviceErrorEnum.RESOURCE_CONSTRAINT_VIOLATION
     else:
