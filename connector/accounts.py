@@ -165,6 +165,9 @@ class Accounts:
         sealed = self.r.hget(self._k("acct", account_id, "links"), backend)
         return self._open_link(sealed) if sealed else None
 
+    def has_link(self, account_id: str, backend: str) -> bool:
+        return bool(self.r.hexists(self._k("acct", account_id, "links"), backend))
+
     def links(self, account_id: str) -> list[PartnerLink]:
         sealed = self.r.hgetall(self._k("acct", account_id, "links"))
         return [self._open_link(value) for _, value in sorted(sealed.items())]

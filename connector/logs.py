@@ -53,6 +53,9 @@ _SHARED_PROCESSORS = [
 ]
 
 
+_handler: logging.Handler | None = None
+
+
 def configure(level: str = "INFO", stream=None) -> None:
     """Route structlog and the standard library's logging through one JSON renderer."""
     renderer = [_redact_processor, structlog.processors.JSONRenderer()]
@@ -66,10 +69,13 @@ def configure(level: str = "INFO", stream=None) -> None:
         foreign_pre_chain=_SHARED_PROCESSORS,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
     )
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(formatter)
+    global _handler
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    if _handler is not None:
+        root.removeHandler(_handler)  # ours only: handlers others installed stay
+    _handler = logging.StreamHandler(stream or sys.stderr)
+    _handler.setFormatter(formatter)
+    root.addHandler(_handler)
     root.setLevel(level)
 
 

@@ -63,3 +63,17 @@ def account(services):
     """An account with one installation: (account_id, IssuedTokens)."""
     account_id = services.accounts.create()
     return account_id, services.accounts.issue_tokens(account_id)
+
+
+@pytest.fixture(autouse=True)
+def no_invalid_states_emitted(request, caplog):
+    """Fail any test during which the connector had to drop a state it produced.
+
+    In production an invalid state is dropped and logged so SmartThings never sees it;
+    in the tests it is a mapping bug and must fail loudly.
+    """
+    yield
+    if request.node.get_closest_marker("allow_invalid_states"):
+        return
+    dropped = [r for r in caplog.get_records("call") if "dropping invalid state" in str(r.msg)]
+    assert not dropped, f"the connector produced invalid states: {[str(r.msg) for r in dropped]}"

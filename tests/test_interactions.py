@@ -107,6 +107,7 @@ def test_duplicate_device_ids_are_answered_once(app, account):
     assert [d["externalDeviceId"] for d in body["deviceState"]] == ["test:ok"]
 
 
+@pytest.mark.allow_invalid_states
 def test_invalid_state_from_a_backend_is_dropped_not_emitted(app, account):
     body = post(app, stclient.state_refresh(account[1].access_token, ["test:invalid"]))
     assert "states" not in body["deviceState"][0]

@@ -4,4 +4,9 @@ from __future__ import annotations
 
 def build_backends(services) -> dict:
     """Every backend whose partner credentials are configured."""
-    return {}
+    backends = {}
+    if services.settings.kasa_configured:
+        from connector.backends.kasa.backend import KasaBackend
+
+        backends[KasaBackend.name] = KasaBackend(services.settings, services.accounts)
+    return backends

@@ -50,3 +50,23 @@ def request(kind: str, **overrides) -> dict:
     body = {"headers": headers(kind), **copy.deepcopy(_MINIMAL[kind])}
     body.update(overrides)
     return body
+
+
+def put(*path_and_value):
+    """A mutation setting the value at ``path`` (keys and list indices)."""
+    *path, value = path_and_value
+
+    def mutate(body):
+        for step in path[:-1]:
+            body = body[step]
+        body[path[-1]] = value
+    return mutate
+
+
+def drop(*path):
+    """A mutation deleting the key at ``path``."""
+    def mutate(body):
+        for step in path[:-1]:
+            body = body[step]
+        del body[path[-1]]
+    return mutate

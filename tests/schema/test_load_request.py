@@ -9,7 +9,7 @@ from connector.model import Command, DeviceRequest, GlobalErrorEnum
 from connector.schema import InboundRequest, ProtocolError, load_request
 
 from . import payloads
-from .payloads import INBOUND_TYPES, headers, request
+from .payloads import INBOUND_TYPES, drop, headers, put, request
 
 BAD = GlobalErrorEnum.BAD_REQUEST
 SECRET = "s3cr3t-T0KEN-value"
@@ -247,24 +247,6 @@ def test_malformed_authentication_is_bad_request(kind, authentication):
     assert error.detail.startswith("authentication")
 
 
-def put(*path_and_value):
-    """A mutation setting the value at ``path`` (keys and list indices)."""
-    *path, value = path_and_value
-
-    def mutate(body):
-        for step in path[:-1]:
-            body = body[step]
-        body[path[-1]] = value
-    return mutate
-
-
-def drop(*path):
-    """A mutation deleting the key at ``path``."""
-    def mutate(body):
-        for step in path[:-1]:
-            body = body[step]
-        del body[path[-1]]
-    return mutate
 
 
 DEV, CMD = ("devices", 0), ("devices", 0, "commands", 0)

@@ -8,6 +8,7 @@ import pytest
 from connector.schema import validate_outbound
 
 from . import payloads
+from .payloads import drop, put
 
 
 @pytest.mark.parametrize("name", payloads.names("outbound"))
@@ -50,22 +51,6 @@ DEVICE = ("devices", 0)
 STATE = ("deviceState", 0, "states", 0)
 
 
-def put(*path_and_value):
-    *path, value = path_and_value
-
-    def mutate(body):
-        for step in path[:-1]:
-            body = body[step]
-        body[path[-1]] = value
-    return mutate
-
-
-def drop(*path):
-    def mutate(body):
-        for step in path[:-1]:
-            body = body[step]
-        del body[path[-1]]
-    return mutate
 
 
 @pytest.mark.parametrize("name, mutate, problem", [

@@ -309,10 +309,9 @@ def to_states(info: Mapping, realtime: Mapping | None = None) -> list[State]:
         out.append(State(LEVEL, "level", _clamp(round(brightness), 0, 100), unit="%"))
     if COLOR in caps:
         if _is_number(hsb.get("hue")):
-            out.append(State(COLOR, "hue", hue_to_st(hsb["hue"]), unit="%"))
+            out.append(State(COLOR, "hue", hue_to_st(hsb["hue"])))  # colorControl takes no unit
         if _is_number(hsb.get("saturation")):
-            out.append(State(COLOR, "saturation", _clamp(round(hsb["saturation"]), 0, 100),
-                             unit="%"))
+            out.append(State(COLOR, "saturation", _clamp(round(hsb["saturation"]), 0, 100)))
     kelvin = state.get("colorTemperature")
     if COLOR_TEMP in caps and _is_number(kelvin) and kelvin > 0:  # 0 = colour mode
         out.append(State(COLOR_TEMP, "colorTemperature", int(round(kelvin)), unit="K"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from connector import capabilities
 from connector.backends.kasa import mapping as m
 from connector.backends.kasa.client import KasaClient
 from connector.model import Command, DeviceErrorEnum, State
@@ -178,13 +179,13 @@ EXPECTED_STATES = {
     # Colour mode: colorTemperature 0 is left out, hue 240° is 67 %.
     KL130_COLOR: {("st.switch", "switch"): ("on", None),
                   ("st.switchLevel", "level"): (50, "%"),
-                  ("st.colorControl", "hue"): (67, "%"),
-                  ("st.colorControl", "saturation"): (100, "%"),
+                  ("st.colorControl", "hue"): (67, None),
+                  ("st.colorControl", "saturation"): (100, None),
                   ("st.healthCheck", "healthStatus"): ("online", None)},
     KL130_WHITE: {("st.switch", "switch"): ("on", None),
                   ("st.switchLevel", "level"): (90, "%"),
-                  ("st.colorControl", "hue"): (0, "%"),
-                  ("st.colorControl", "saturation"): (0, "%"),
+                  ("st.colorControl", "hue"): (0, None),
+                  ("st.colorControl", "saturation"): (0, None),
                   ("st.colorTemperature", "colorTemperature"): (4000, "K"),
                   ("st.healthCheck", "healthStatus"): ("online", None)},
     # Offline: only the health state; the stale "powered" is not reported.
@@ -204,6 +205,12 @@ def test_states_from_recorded_payloads(name):
 def test_states_only_use_the_devices_capabilities(name):
     caps = m.capabilities(info(name)["device"])
     assert {s.capability for s in m.to_states(info(name), realtime(name))} <= caps
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_every_state_passes_the_capability_validator(name):
+    for state in m.to_states(info(name), realtime(name)):
+        capabilities.validate_state(state)
 
 
 def test_colour_mode_never_reports_zero_kelvin():
@@ -594,8 +601,8 @@ def test_predicted_states_after_colour():
     assert states(m.predicted_states(data, plan)) == {
         ("st.switch", "switch"): ("on", None),
         ("st.switchLevel", "level"): (70, "%"),
-        ("st.colorControl", "hue"): (50, "%"),
-        ("st.colorControl", "saturation"): (60, "%"),
+        ("st.colorControl", "hue"): (50, None),
+        ("st.colorControl", "saturation"): (60, None),
         # now in colour mode: no colour temperature reported
         ("st.healthCheck", "healthStatus"): ("online", None),
     }
@@ -606,7 +613,7 @@ def test_predicted_states_after_temperature():
     plan = m.plan_commands(data, [cmd("colorTemperature", "setColorTemperature", 2000)])
     predicted = states(m.predicted_states(data, plan))
     assert predicted[("st.colorTemperature", "colorTemperature")] == (2500, "K")
-    assert predicted[("st.colorControl", "hue")] == (67, "%")
+    assert predicted[("st.colorControl", "hue")] == (67, None)
 
 
 def test_predicted_states_from_the_calls_that_succeeded():
