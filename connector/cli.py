@@ -227,24 +227,46 @@ def sandbox(port):
     from connector.sandbox import embedded
 
     box = embedded.start(port=port)
-    url, token = box.webhook_url, box.access_token
-    click.echo(f"""
-connector sandbox is running
-  webhook       {url}
-  access token  {token}
-  account       {box.account_id}
-  store         {"in-process (fakeredis)" if box.settings.redis_url.startswith("fakeredis") else box.settings.redis_url}
-
-try it from another terminal:
-  connector st discovery --url {url} --token {token}
-
-Ctrl-C stops it.""")
+    click.echo(sandbox_banner(box))
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         box.stop()
 
+
+def sandbox_banner(box) -> str:
+    url, token = box.webhook_url, box.access_token
+    store = box.settings.redis_url
+    bulb = box.devices.get("Office Color Bulb", "kasa:<id>")
+    plug = box.devices.get("Hallway Plug", "kasa:<id>")
+    target = f"--url {url} --token {token}"
+    rows = "\n".join(f"  {ext_id}  {name}" for name, ext_id in box.devices.items())
+    return f"""
+connector sandbox is running (simulated Kasa cloud and SmartThings; nothing leaves 127.0.0.1)
+  webhook       {url}
+  access token  {token}
+  account       {box.account_id}
+  store         {"in-process (fakeredis)" if store.startswith("fakeredis") else store}
+  Kasa cloud    {box.kasa.url}  (knobs: {box.kasa.admin_url})
+
+simulated Kasa devices:
+{rows}
+
+try it from another terminal:
+  connector st discovery {target}
+  connector st command {target} --device {bulb} --command switch.on
+  connector st command {target} --device {bulb} --command 'colorControl.setColor:{{"hue": 50, "saturation": 100}}'
+  connector st refresh {target} --device {bulb} --device {plug}
+
+Ctrl-C stops it."""
+
+
+# -- subcommand groups that live beside the code they drive ---------------------------
+
+from connector.backends.kasa.cli import kasa  # noqa: E402
+
+main.add_command(kasa)
 
 if __name__ == "__main__":
     main()

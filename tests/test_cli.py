@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -115,21 +116,31 @@ def test_st_command_rejects_a_malformed_command_spec():
     assert "capability.command" in result.output
 
 
-def test_sandbox_answers_a_discovery_sent_with_connector_st(tmp_path):
-    """The README's promise, as a user runs it: two processes and the console script."""
+def test_sandbox_walkthrough_printed_for_a_newcomer_works():
+    """The README's promise, as a user runs it: the console script in two terminals.
+
+    Every ``connector st`` command the sandbox prints is run as printed: discovery lists
+    the simulated Kasa devices, the bulb turns on, its colour is set, a refresh reads it.
+    """
     exe = shutil.which("connector") or os.path.join(os.path.dirname(sys.executable), "connector")
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env["LOG_LEVEL"] = "WARNING"
-    port = _free_port()
-    proc = subprocess.Popen([exe, "sandbox", "--port", str(port)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([exe, "sandbox", "--port", str(_free_port())], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env=env)
     try:
-        command = _wait_for_line(proc, "connector st discovery")
-        argv = command.split()
-        argv[0] = exe
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env)
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["headers"]["interactionType"] == "discoveryResponse"
+        lines = _read_until(proc, "Ctrl-C stops it.")
+        commands = [shlex.split(line.strip()) for line in lines if line.strip().startswith("connector st ")]
+        assert [c[2] for c in commands] == ["discovery", "command", "command", "refresh"]
+        outputs = []
+        for argv in commands:
+            argv[0] = exe
+            result = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env)
+            assert result.returncode == 0, (argv, result.stderr)
+            outputs.append(json.loads(result.stdout))
+        discovered = {d["deviceHandlerType"] for d in outputs[0]["devices"]}
+        assert {"c2c-rgbw-color-bulb", "c2c-switch-power-energy", "c2c-dimmer"} <= discovered
+        bulb_states = {s["attribute"]: s["value"] for s in outputs[3]["deviceState"][0]["states"]}
+        assert bulb_states["switch"] == "on" and bulb_states["hue"] == 50 and bulb_states["saturation"] == 100
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
@@ -143,12 +154,13 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _wait_for_line(proc, needle, timeout=30):
-    deadline = time.monotonic() + timeout
+def _read_until(proc, needle, timeout=30):
+    lines, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
+        lines.append(line)
         if needle in line:
-            return line.strip()
+            return lines
         if not line and proc.poll() is not None:
             break
-    raise AssertionError(f"sandbox never printed {needle!r}")
+    raise AssertionError(f"sandbox never printed {needle!r}: {lines}")

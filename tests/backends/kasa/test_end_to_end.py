@@ -1,6 +1,7 @@
 """Kasa end to end: SmartThings request → webhook → Kasa backend → simulated Kasa cloud (HTTP)."""
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -247,3 +248,60 @@ def test_dead_refresh_token_is_token_expired_and_marks_the_link(webhook, linked,
     kasa.cloud.clear_requests()
     assert webhook(stclient.discovery(linked.token))["globalError"]["errorEnum"] == "TOKEN-EXPIRED"
     assert kasa.cloud.count() == 0
+
+
+# -- admin commands -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(config, services):
+    """The environment under which `connector …` sees the same store and Kasa cloud."""
+    env_names = {"redis_url": "REDIS_URL", "secret_key": "CONNECTOR_SECRET_KEY",
+                 "kasa_api_url": "KASA_API_URL", "kasa_oauth_url": "KASA_OAUTH_URL",
+                 "kasa_api_key": "KASA_API_KEY", "kasa_client_id": "KASA_CLIENT_ID",
+                 "kasa_client_secret": "KASA_CLIENT_SECRET"}
+    return {env: str(config[name]) for name, env in env_names.items()} | {"LOG_LEVEL": "WARNING"}
+
+
+def kasa_cli(args, env, expect=0):
+    from click.testing import CliRunner
+
+    from connector.cli import main
+
+    result = CliRunner().invoke(main, ["kasa", *args], env=env, catch_exceptions=False)
+    assert result.exit_code == expect, result.output
+    return result
+
+
+def test_admin_sees_the_devices_kasa_reports(cli_env, linked):
+    out = kasa_cli(["devices", "--account", linked.account_id], cli_env).stdout
+    listed = {d["id"] for d in json.loads(out)["devices"]}
+    assert listed == {ext.split(":", 1)[1] for ext in linked.devices.values()}
+    assert linked.kasa_access not in out
+
+
+def test_admin_sees_energy_runtime_and_schedules(cli_env, linked):
+    plug = linked.ext("KP115")
+    day = json.loads(kasa_cli(["energy", "--account", linked.account_id, "--device", plug], cli_env).stdout)
+    assert day["energyStats"]
+    month = json.loads(kasa_cli(["runtime", "--account", linked.account_id, "--device", plug,
+                                 "--by", "month"], cli_env).stdout)
+    assert month["runtimeStats"]
+    live = json.loads(kasa_cli(["energy", "--account", linked.account_id, "--device", plug, "--realtime"],
+                               cli_env).stdout)
+    assert live
+    schedules = json.loads(kasa_cli(["schedules", "--account", linked.account_id, "--device", plug],
+                                    cli_env).stdout)
+    assert "schedules" in schedules
+
+
+def test_admin_command_reports_a_kasa_error_cleanly(cli_env, linked):
+    result = kasa_cli(["energy", "--account", linked.account_id, "--device", linked.ext("HS200")],
+                      cli_env, expect=1)
+    assert "Kasa:" in result.output and "Traceback" not in result.output
+
+
+def test_admin_command_for_an_unlinked_account_says_so(cli_env, services):
+    account_id = services.accounts.create()
+    result = kasa_cli(["devices", "--account", account_id], cli_env, expect=1)
+    assert "no Kasa link" in result.output
