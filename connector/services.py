@@ -15,8 +15,6 @@ from connector.accounts import Accounts
 from connector.backends.base import Backend
 from connector.settings import Settings
 
-FANOUT_WORKERS = 32  # partner calls in flight per process, across all requests
-
 log = logs.get_logger(__name__)
 
 
@@ -26,9 +24,7 @@ class Services:
     redis: redis.Redis
     accounts: Accounts
     backends: dict[str, Backend] = field(default_factory=dict)
-    pool: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(FANOUT_WORKERS, thread_name_prefix="fanout")
-    )
+    pool: ThreadPoolExecutor | None = None  # the fan-out: partner calls in flight per process
 
     @classmethod
     def build(cls, settings: Settings, *, redis_client: redis.Redis | None = None,
@@ -41,7 +37,8 @@ class Services:
         redis_client = redis_client if redis_client is not None else store.connect(settings.redis_url)
         accounts = Accounts(redis_client, store.Vault(secret_key),
                             access_ttl=settings.access_token_ttl, refresh_ttl=settings.refresh_token_ttl)
-        services = cls(settings, redis_client, accounts)
+        pool = ThreadPoolExecutor(settings.fanout_workers, thread_name_prefix="fanout")
+        services = cls(settings, redis_client, accounts, pool=pool)
         if backends is None:
             from connector.backends import build_backends
 

@@ -130,6 +130,7 @@ FIELDS: dict[str, Field] = {
     "kasa_poll_seconds": Field("KASA_POLL_SECONDS", _positive_float, 30.0),
     "smarthq_profile_ids": Field("SMARTHQ_PROFILE_IDS", _kv_map, {}),
     "request_deadline": Field("REQUEST_DEADLINE_SECONDS", _positive_float, 7.0),
+    "fanout_workers": Field("FANOUT_WORKERS", _positive_int, 64),
     "max_body_bytes": Field("MAX_BODY_BYTES", _positive_int, 256 * 1024),
     "access_token_ttl": Field("ACCESS_TOKEN_TTL_SECONDS", _positive_int, 24 * 3600),
     "refresh_token_ttl": Field("REFRESH_TOKEN_TTL_SECONDS", _positive_int, 365 * 24 * 3600),
@@ -160,6 +161,7 @@ class Settings:
     kasa_poll_seconds: float
     smarthq_profile_ids: dict
     request_deadline: float
+    fanout_workers: int
     max_body_bytes: int
     access_token_ttl: int
     refresh_token_ttl: int

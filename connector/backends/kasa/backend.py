@@ -8,7 +8,6 @@ module knows more (an offline device still reports ``healthStatus: offline``).
 from __future__ import annotations
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from connector import logs
 from connector.accounts import Accounts
@@ -22,23 +21,14 @@ from connector.backends.base import (
 from connector.backends.kasa import mapping
 from connector.backends.kasa.client import KasaClient
 from connector.backends.kasa.oauth import KasaOAuth
+from connector.backends.kasa.transport import new_session
 from connector.model import Device, DeviceErrorEnum, DeviceRequest, DeviceResult
 from connector.oauth.tokens import StoredTokens
 from connector.settings import Settings
 
-POOL_SIZE = 32  # connections kept open to the Kasa cloud per process
 OFFLINE = "device is offline"
 
 log = logs.get_logger(__name__)
-
-
-def pooled_session(size: int = POOL_SIZE) -> requests.Session:
-    """One keep-alive session per process: TLS set-up once, not once per device."""
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=size)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
 
 
 class KasaBackend:
@@ -47,7 +37,8 @@ class KasaBackend:
     def __init__(self, settings: Settings, accounts: Accounts, session: requests.Session | None = None):
         self.settings = settings
         self.accounts = accounts
-        self.session = session or pooled_session()
+        # Enough keep-alive connections for every fan-out thread of this process.
+        self.session = session or new_session(settings.fanout_workers)
         self.oauth = KasaOAuth(settings.kasa_oauth_url, settings.kasa_client_id,
                                settings.kasa_client_secret, session=self.session)
 

@@ -83,7 +83,7 @@ class KasaTransport:
         self._api_key = api_key
         self._client_id = client_id
         self._tokens = tokens
-        self._session = session or _new_session()
+        self._session = session or new_session()
         self._timeout = timeout
         self._retry = retry
         self._sleep = sleep
@@ -212,10 +212,11 @@ class KasaTransport:
         return wait
 
 
-def _new_session() -> requests.Session:
+def new_session(pool_size: int = POOL_SIZE) -> requests.Session:
+    """A keep-alive session; share one per process so TLS is set up once, not per call."""
     session = requests.Session()
     # Retries are ours (they must respect the deadline), so urllib3's stay off.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
