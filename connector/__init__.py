@@ -17,6 +17,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, services=None
     production, or the process stops with a message naming every problem.
     """
     from connector import health, webhook
+    from connector.oauth import web as oauth_web
     from connector.services import Services
 
     if config is None:
@@ -35,4 +36,5 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, services=None
     app.extensions["connector"] = services or Services.build(settings)
     app.register_blueprint(webhook.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(oauth_web.bp)
     return app

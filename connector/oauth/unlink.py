@@ -1,0 +1,37 @@
+"""Releasing partner links once no SmartThings installation uses an account any more.
+
+Called after ``integrationDeleted`` removed an installation. Each partner hears that we
+are done (Kasa: ``POST /account/unlink``; SmartHQ documents no revocation) and the
+sealed tokens are deleted whatever the partner answered: the user removed us, so
+keeping their credentials would be the wrong failure.
+"""
+from __future__ import annotations
+
+from connector import logs
+from connector.backends.base import PartnerError
+from connector.oauth.partners import PARTNERS
+
+log = logs.get_logger(__name__)
+
+
+def release_if_unused(services, account_id: str) -> list[str]:
+    """Release every partner link of an account with no installation left.
+
+    Returns the backends released (none while an installation remains).
+    """
+    accounts = services.accounts
+    if accounts.installations(account_id):
+        return []
+    released = []
+    for link in accounts.links(account_id):
+        partner = PARTNERS.get(link.backend)
+        if partner is not None and partner.configured(services.settings) and not link.needs_relink:
+            try:
+                partner.release(services.settings, accounts, account_id, link)
+            except PartnerError as exc:
+                log.warning("partner did not confirm the unlink", backend=link.backend,
+                            error=exc.detail)
+        accounts.release_link(account_id, link.backend)
+        released.append(link.backend)
+        log.info("partner link released", backend=link.backend)
+    return released

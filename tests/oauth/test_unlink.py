@@ -1,0 +1,75 @@
+"""integrationDeleted: the installation's tokens die; the last one takes the partner links."""
+from __future__ import annotations
+
+from connector import stclient
+from connector.accounts import AuthError, PartnerLink
+
+from .conftest import exchange
+
+
+def delete(client, token):
+    body = client.post("/st-schema", json=stclient.integration_deleted(token)).get_json()
+    assert body["headers"]["interactionType"] == "integrationDeleted"
+    assert "globalError" not in body
+
+
+def linked(linker, client, user, state="s"):
+    return exchange(client, linker.link(user, state=state)["code"]).get_json()
+
+
+def test_the_last_installation_releases_the_kasa_link(linker, client, services, kasa, kasa_user):
+    tokens = linked(linker, client, kasa_user)
+    (account_id,) = services.accounts.list()
+    kasa_token = services.accounts.link(account_id, "kasa").access_token
+
+    delete(client, tokens["access_token"])
+
+    assert kasa.cloud.count("/account/unlink$", "POST") == 1
+    assert kasa.cloud.user_for_token(kasa_token) is None  # Kasa revoked it
+    assert services.accounts.links(account_id) == []
+    assert services.accounts.account_for_partner("kasa", kasa_user.account_id) is None
+    try:
+        services.accounts.resolve(tokens["access_token"])
+    except AuthError as exc:
+        assert exc.enum == "INTEGRATION-DELETED"
+    else:
+        raise AssertionError("the token still works")
+
+
+def test_links_stay_while_another_installation_uses_them(linker, client, services, kasa, kasa_user):
+    first = linked(linker, client, kasa_user)
+    second = linked(linker, client, kasa_user, state="second")
+    (account_id,) = services.accounts.list()
+
+    delete(client, first["access_token"])
+    assert kasa.cloud.count("/account/unlink$") == 0
+    assert services.accounts.has_link(account_id, "kasa")
+    body = client.post("/st-schema", json=stclient.discovery(second["access_token"])).get_json()
+    assert len(body["devices"]) == len(kasa_user.devices)
+
+    delete(client, second["access_token"])
+    assert not services.accounts.has_link(account_id, "kasa")
+
+
+def test_links_are_deleted_even_when_the_partner_refuses(linker, client, services, kasa, kasa_user):
+    tokens = linked(linker, client, kasa_user)
+    (account_id,) = services.accounts.list()
+    kasa.cloud.fail_next(3, 500, path="/account/unlink$")
+
+    delete(client, tokens["access_token"])
+    assert services.accounts.links(account_id) == []
+
+
+def test_a_link_of_an_unconfigured_partner_is_just_forgotten(client, services, kasa):
+    account_id = services.accounts.create([PartnerLink("smarthq", "a", "r", None, "U1")])
+    services.settings = services.settings.replace(smarthq_client_id=None)
+    token = services.accounts.issue_tokens(account_id).access_token
+    delete(client, token)
+    assert services.accounts.links(account_id) == []
+
+
+def test_deleting_twice_is_harmless(linker, client, kasa_user, kasa):
+    tokens = linked(linker, client, kasa_user)
+    delete(client, tokens["access_token"])
+    delete(client, tokens["access_token"])
+    assert kasa.cloud.count("/account/unlink$") == 1
