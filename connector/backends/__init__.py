@@ -9,4 +9,7 @@ def build_backends(services) -> dict:
         from connector.backends.kasa.backend import KasaBackend
 
         backends[KasaBackend.name] = KasaBackend(services.settings, services.accounts)
+    if services.settings.smarthq_configured:
+        from connector.backends.smarthq.backend import SmartHQBackend
+        backends[SmartHQBackend.name] = SmartHQBackend(services.settings, services.accounts)
     return backends

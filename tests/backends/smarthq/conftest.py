@@ -1,0 +1,94 @@
+"""A simulated SmartHQ cloud over real HTTP and an account linked to one of its users."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from connector import schema
+from connector.accounts import PartnerLink
+
+WASHER_PROFILE = "5d2f0b6c-1a8e-4c3b-9f7d-2e6a4b8c0d11"
+FRIDGE_PROFILE = "9a0e7c55-3b1d-4e2f-8c6a-7d5b4a3c2e10"
+
+
+@pytest.fixture(scope="session")
+def smarthq_sim():
+    from connector.sandbox.smarthq import SimulatedSmartHQ
+
+    with SimulatedSmartHQ() as sim:
+        yield sim
+
+
+@pytest.fixture
+def smarthq(smarthq_sim):
+    """The running simulator with no faults, default command timing and no request log."""
+    from connector.sandbox.smarthq import cloud as sim_cloud
+
+    cloud = smarthq_sim.cloud
+
+    def reset():
+        cloud.clear_faults()
+        cloud.set_command_timing(delay=sim_cloud.COMMAND_DELAY, timeout=sim_cloud.COMMAND_TIMEOUT)
+
+    reset()
+    cloud.clear_requests()
+    yield smarthq_sim
+    reset()
+
+
+@pytest.fixture
+def config(config, smarthq):
+    cloud = smarthq.cloud
+    return {**config, "smarthq_api_url": smarthq.api_url, "smarthq_oauth_url": smarthq.oauth_url,
+            "smarthq_client_id": cloud.client_id, "smarthq_client_secret": cloud.client_secret,
+            "smarthq_profile_ids": {"washer": WASHER_PROFILE, "refrigerator": FRIDGE_PROFILE},
+            "request_deadline": 3.0}
+
+
+@dataclass
+class Linked:
+    account_id: str
+    token: str  # what SmartThings sends us
+    user: object  # the simulated SmartHQ user
+    smarthq_access: str
+    smarthq_refresh: str
+    devices: dict  # appliance kind (the simulator's) -> externalDeviceId
+
+    def ext(self, kind: str) -> str:
+        return self.devices[kind]
+
+    def id(self, kind: str) -> str:
+        return self.devices[kind].split(":", 1)[1]
+
+
+_users = iter(range(10**6))
+
+
+@pytest.fixture
+def linked(services, smarthq):
+    cloud = smarthq.cloud
+    user = cloud.create_user(f"user{next(_users)}-{time.time_ns()}@example.com", "pw")
+    access, refresh, expires_in = cloud.issue_tokens(user)
+    account_id = services.accounts.create([PartnerLink(
+        "smarthq", access, refresh, time.time() + expires_in, user.user_id)])
+    tokens = services.accounts.issue_tokens(account_id)
+    devices = {dev.kind: f"smarthq:{dev_id}" for dev_id, dev in user.devices.items()}
+    return Linked(account_id, tokens.access_token, user, access, refresh, devices)
+
+
+@pytest.fixture
+def webhook(app):
+    """POST an ST Schema payload; returns the body after checking it against the protocol."""
+    client = app.test_client()
+
+    def post(payload):
+        resp = client.post("/st-schema", data=json.dumps(payload), content_type="application/json")
+        assert resp.status_code == 200
+        body = resp.get_json()
+        assert schema.validate_outbound(body) == [], body
+        return body
+
+    return post
