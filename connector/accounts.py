@@ -261,6 +261,89 @@ class Accounts:
         pipe.sadd(self._k("inst", installation_id, "tokens"), token_digest)
         pipe.execute()
 
+    # -- oauth: refresh rotation, revocation, partner index (connector/oauth) --------
+    #
+    #   partner:{backend}:{partner_account_id}   string  account_id (verified on read)
+    #   tok:{digest} fields added on rotation:   rotated_at, retries, successor
+
+    TOKEN_REVOKED = "revoked"
+
+    def rotate_refresh_token(self, refresh_token: str, *, grace: float) -> IssuedTokens:
+        """Spend a refresh token on a new pair for its installation.
+
+        One more use within ``grace`` seconds is honoured (the first answer may have
+        been lost) and voids the pair the first use issued. Any other reuse is taken as
+        theft (RFC 9700 §4.14.2): every token of the installation is revoked. Raises
+        the AuthError that explains a refusal.
+        """
+        installation = self.resolve(refresh_token, "refresh")
+        if not self.r.exists(self._k("inst", installation.id)):
+            raise IntegrationDeleted("the installation was removed")
+        key, now = self._k("tok", digest(refresh_token)), self.clock()
+        if not self.r.hsetnx(key, "rotated_at", now):  # HSETNX: one first use wins
+            rotated_at = float(self.r.hget(key, "rotated_at") or 0)
+            successor = (self.r.hget(key, "successor") or "").split(",")
+            successor_used = self.r.hexists(self._k("tok", successor[-1]), "rotated_at")
+            if (now - rotated_at > grace or successor_used
+                    or self.r.hincrby(key, "retries", 1) > 1):
+                self.revoke_tokens(installation.id)
+                raise InvalidToken("refresh token reused")
+            self._revoke_digests(successor)
+        issued = self.issue_tokens(installation.account_id, installation.id)
+        self.r.hset(key, "successor",
+                    f"{digest(issued.access_token)},{digest(issued.refresh_token)}")
+        self.r.expire(key, TOKEN_RETENTION)  # kept only to recognise a replay
+        self._prune_tokens(installation.id)
+        return issued
+
+    def revoke_tokens(self, installation_id: str) -> None:
+        """Every token of the installation stops working now; the installation stays."""
+        self._revoke_digests(self.r.smembers(self._k("inst", installation_id, "tokens")))
+
+    def _revoke_digests(self, digests) -> None:
+        now = self.clock()
+        for token_digest in filter(None, digests):
+            key = self._k("tok", token_digest)
+            if self.r.exists(key):  # an expiry date of now: TOKEN-EXPIRED, invalid_grant
+                self.r.hset(key, mapping={"expires_at": now, "state": self.TOKEN_REVOKED})
+                self.r.expire(key, TOKEN_RETENTION)
+
+    def _prune_tokens(self, installation_id: str) -> None:
+        """Forget digests whose records expired, so a long-lived link's set stays small."""
+        members = list(self.r.smembers(self._k("inst", installation_id, "tokens")))
+        pipe = self.r.pipeline()
+        for token_digest in members:
+            pipe.exists(self._k("tok", token_digest))
+        gone = [d for d, alive in zip(members, pipe.execute()) if not alive]
+        if gone:
+            self.r.srem(self._k("inst", installation_id, "tokens"), *gone)
+
+    def link_partner(self, account_id: str, link: PartnerLink) -> None:
+        """Store a partner link and remember which account holds that partner account."""
+        pipe = self.r.pipeline()
+        pipe.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
+        if link.partner_account_id:
+            pipe.set(self._k("partner", link.backend, link.partner_account_id), account_id)
+        pipe.execute()
+
+    def account_for_partner(self, backend: str, partner_account_id: str) -> str | None:
+        """Our account that holds this partner account (a Kasa accountId, a SmartHQ userId)."""
+        account_id = self.r.get(self._k("partner", backend, partner_account_id))
+        link = self.link(account_id, backend) if account_id else None
+        # The index is a hint: the link itself must still name that partner account.
+        return account_id if link and link.partner_account_id == partner_account_id else None
+
+    def release_link(self, account_id: str, backend: str) -> PartnerLink | None:
+        """Remove a partner link (and its index entry); returns what was removed."""
+        link = self.link(account_id, backend)
+        if link is None:
+            return None
+        self.remove_link(account_id, backend)
+        if link.partner_account_id and self.account_for_partner(
+                backend, link.partner_account_id) is None:
+            self.r.delete(self._k("partner", backend, link.partner_account_id))
+        return link
+
     # -- callback data (grantCallbackAccess) -----------------------------------------
 
     def store_callback_grant(self, installation_id: str, *, code: str, callback_urls: dict) -> None:
@@ -270,6 +353,41 @@ class Accounts:
     def callback_grant(self, installation_id: str) -> dict | None:
         sealed = self.r.hget(self._k("inst", installation_id), "callback")
         return self.vault.open(sealed) if sealed else None
+
+    # -- callback credentials (SmartThings' tokens for our callbacks) ----------------
+    # Fields of inst:{id}, so removing the installation removes them too:
+    #   callback_tokens        sealed {access_token, refresh_token, expires_at, grant}
+    #   callback_grant_needed  why a new grantCallbackAccess is needed (plain text)
+    # Written only while the installation exists: a job finishing after
+    # integrationDeleted must not bring a half installation back.
+
+    _HSET_IF_EXISTS = ("if redis.call('EXISTS', KEYS[1]) == 1 then "
+                       "return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return -1")
+
+    def installation_exists(self, installation_id: str) -> bool:
+        return bool(self.r.exists(self._k("inst", installation_id)))
+
+    def store_callback_tokens(self, installation_id: str, tokens: dict) -> bool:
+        """Seal and keep an installation's callback tokens; False if it no longer exists."""
+        return self.r.eval(self._HSET_IF_EXISTS, 1, self._k("inst", installation_id),
+                           "callback_tokens", self.vault.seal(tokens)) != -1
+
+    def callback_tokens(self, installation_id: str) -> dict | None:
+        sealed = self.r.hget(self._k("inst", installation_id), "callback_tokens")
+        return self.vault.open(sealed) if sealed else None
+
+    def mark_callback_grant_needed(self, installation_id: str, reason: str) -> bool:
+        return self.r.eval(self._HSET_IF_EXISTS, 1, self._k("inst", installation_id),
+                           "callback_grant_needed", reason or "unknown") != -1
+
+    def clear_callback_grant_needed(self, installation_id: str) -> None:
+        self.r.hdel(self._k("inst", installation_id), "callback_grant_needed")
+
+    def callback_grant_needed(self, installation_id: str) -> str | None:
+        """Why the installation's next discoveryResponse must ask for a new grant, if it must."""
+        return self.r.hget(self._k("inst", installation_id), "callback_grant_needed")
+
+    # -- end of callback credentials ---------------------------------------------------
 
     # -------------------------------------------------------------------------------
 

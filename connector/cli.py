@@ -263,10 +263,17 @@ Ctrl-C stops it."""
 
 
 # -- subcommand groups that live beside the code they drive ---------------------------
+# (imported here, after ``main`` exists, so ``python -m connector.cli`` sees them all)
 
 from connector.backends.kasa.cli import kasa  # noqa: E402
+from connector.backends.smarthq.cli import list_profiles, smarthq  # noqa: E402
+from connector.callbacks.cli import callbacks, worker  # noqa: E402
+from connector.clock import clock_command  # noqa: E402
+from connector.oauth.cli import refresh_tokens  # noqa: E402
 
-main.add_command(kasa)
+for command in (kasa, smarthq, callbacks, worker, clock_command, refresh_tokens):
+    main.add_command(command)
+main.add_command(list_profiles, "profiles")
 
 if __name__ == "__main__":
     main()

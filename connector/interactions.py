@@ -81,7 +81,9 @@ def discovery(req: InboundRequest, services: Services) -> dict:
             log.warning("discovery failed for a backend", backend=name, error=str(exc))
     if expired and len(expired) == len(futures):
         raise GlobalError(GlobalErrorEnum.TOKEN_EXPIRED, "partner account must be linked again")
-    return schema.discovery_response(req.request_id, devices)
+    # Our callback credentials for this installation are broken: ask for a new grant.
+    regrant = bool(services.accounts.callback_grant_needed(installation.id))
+    return schema.discovery_response(req.request_id, devices, request_grant_callback_access=regrant)
 
 
 def state_refresh(req: InboundRequest, services: Services) -> dict:
@@ -97,6 +99,11 @@ def command(req: InboundRequest, services: Services) -> dict:
     ctx = context(req, services, installation)
     results = fan_out(req.devices, services, ctx, lambda backend, device: run_commands(
         backend, device, ctx))
+    from connector.callbacks.publish import publish_command_results
+
+    # The account's other installations learn the new states by callback; this one
+    # has them in its commandResponse.
+    publish_command_results(services, installation.account_id, installation.id, results)
     return schema.command_response(req.request_id, results)
 
 
@@ -124,6 +131,9 @@ def grant_callback_access(req: InboundRequest, services: Services) -> dict:
     services.accounts.store_callback_grant(
         installation.id, code=req.callback_authentication["code"],
         callback_urls={"oauthToken": urls["oauthToken"], "stateCallback": urls["stateCallback"]})
+    from connector.callbacks.credentials import request_exchange
+
+    request_exchange(services, installation.id)  # the code may be short-lived: a high-priority job
     log.info("callback access granted")
     return schema.echo_response(req.interaction_type, req.request_id)
 
@@ -140,6 +150,10 @@ def integration_deleted(req: InboundRequest, services: Services) -> dict:
         logs.bind_request(account=installation.account_id, installation=installation.id)
         services.accounts.remove_installation(installation.id)
         log.info("installation removed")
+        from connector.oauth.unlink import release_if_unused
+
+        # The account's last installation gone: nobody may use its partner links now.
+        release_if_unused(services, installation.account_id)
     return schema.echo_response(req.interaction_type, req.request_id)
 
 

@@ -128,6 +128,8 @@ FIELDS: dict[str, Field] = {
     "oauth_redirect_uris": Field("OAUTH_REDIRECT_URIS", _url_list, DEFAULT_REDIRECT_URIS),
     "public_url": Field("PUBLIC_URL", _url),
     "kasa_poll_seconds": Field("KASA_POLL_SECONDS", _positive_float, 30.0),
+    "kasa_rate_limit": Field("KASA_RATE_LIMIT", _positive_float, 10.0),
+    "kasa_rate_burst": Field("KASA_RATE_BURST", _positive_int, 20),
     "smarthq_profile_ids": Field("SMARTHQ_PROFILE_IDS", _kv_map, {}),
     "request_deadline": Field("REQUEST_DEADLINE_SECONDS", _positive_float, 7.0),
     "fanout_workers": Field("FANOUT_WORKERS", _positive_int, 64),
@@ -159,6 +161,8 @@ class Settings:
     oauth_redirect_uris: tuple[str, ...]
     public_url: str | None
     kasa_poll_seconds: float
+    kasa_rate_limit: float
+    kasa_rate_burst: int
     smarthq_profile_ids: dict
     request_deadline: float
     fanout_workers: int
