@@ -226,16 +226,30 @@ def sandbox(port):
     """Run the connector on 127.0.0.1 with simulated clouds; no account needed anywhere."""
     from connector.sandbox import embedded
 
+    import threading
+
+    from connector import clock
+    from connector.callbacks import queues
+    from connector.callbacks.worker import run_worker
+
     box = embedded.start(port=port)
+    services = box.web.app.extensions["connector"]
+    queues.install(services)
+    stop = threading.Event()
+    threading.Thread(target=clock.run, args=(services, stop), daemon=True, name="clock").start()
     click.echo(sandbox_banner(box))
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
+        # The worker delivers callbacks and runs the Kasa polls; it wants the main
+        # thread (signal handling) and stops on Ctrl-C.
+        run_worker(services, simple=True)
+    finally:
+        stop.set()
         box.stop()
 
 
 def sandbox_banner(box) -> str:
+    from connector.sandbox import embedded
+
     url, token = box.webhook_url, box.access_token
     store = box.settings.redis_url
     bulb = box.devices.get("Office Color Bulb", "kasa:<id>")
@@ -249,6 +263,11 @@ connector sandbox is running (simulated Kasa cloud and SmartThings; nothing leav
   account       {box.account_id}
   store         {"in-process (fakeredis)" if store.startswith("fakeredis") else store}
   Kasa cloud    {box.kasa.url}  (knobs: {box.kasa.admin_url})
+  SmartHQ       {box.smarthq.api_url}  (knobs: {box.smarthq.admin_url})
+  SmartThings   callbacks received: {box.smartthings.url}/__sim/states
+
+link accounts in a browser as SmartThings would (sign in as {embedded.DEMO_USER} / {embedded.DEMO_PASSWORD}):
+  {box.link_url}
 
 simulated Kasa devices:
 {rows}
@@ -258,6 +277,10 @@ try it from another terminal:
   connector st command {target} --device {bulb} --command switch.on
   connector st command {target} --device {bulb} --command 'colorControl.setColor:{{"hue": 50, "saturation": 100}}'
   connector st refresh {target} --device {bulb} --device {plug}
+
+watch a change made "in the Kasa app" arrive at SmartThings (polled every {box.settings.kasa_poll_seconds:.0f} s):
+  curl -X POST -H 'Content-Type: application/json' -d '{{"powered": true}}' {box.kasa.admin_url}/devices/{plug.split(":", 1)[1]}/state
+  curl {box.smartthings.url}/__sim/states
 
 Ctrl-C stops it."""
 

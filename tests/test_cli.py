@@ -11,6 +11,7 @@ import sys
 import time
 
 import pytest
+import requests
 from click.testing import CliRunner
 from flask import Flask, jsonify
 
@@ -141,6 +142,28 @@ def test_sandbox_walkthrough_printed_for_a_newcomer_works():
         assert {"c2c-rgbw-color-bulb", "c2c-switch-power-energy", "c2c-dimmer"} <= discovered
         bulb_states = {s["attribute"]: s["value"] for s in outputs[3]["deviceState"][0]["states"]}
         assert bulb_states["switch"] == "on" and bulb_states["hue"] == 50 and bulb_states["saturation"] == 100
+
+        # The printed link URL starts SmartThings' account-linking flow (a browser test
+        # walks the whole flow in tests/oauth).
+        (link,) = [line.strip() for line in lines if "/oauth/authorize?" in line]
+        page = requests.get(link, timeout=5)
+        assert page.status_code == 200 and "Connect Kasa" in page.text
+
+        # The printed curl lines: a change "in the Kasa app", then SmartThings' view of it.
+        curls = [shlex.split(line.strip()) for line in lines if line.strip().startswith("curl ")]
+        change, watch = curls
+        requests.post(change[-1], data=change[change.index("-d") + 1],
+                      headers={"Content-Type": "application/json"}, timeout=5).raise_for_status()
+        plug = change[-1].rsplit("/", 2)[-2]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            states = requests.get(watch[-1], timeout=5).json()
+            if any(s["external_id"] == f"kasa:{plug}" and s["attribute"] == "switch" and s["value"] == "on"
+                   for s in states):
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError(f"the change never reached the simulated SmartThings: {states}")
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)

@@ -25,6 +25,7 @@ import time
 import uuid
 
 from flask import Flask, Response, jsonify, request
+from markupsafe import escape
 
 from connector.model import GlobalErrorEnum
 
@@ -56,6 +57,9 @@ class BadRequest(Refused):
     def __init__(self, problems: list[str]):
         super().__init__(400, GlobalErrorEnum.BAD_REQUEST, "; ".join(problems))
         self.problems = problems
+
+
+OAUTH_CALLBACK_PATH = "/oauth/callback"
 
 
 def callback_urls(base_url: str) -> dict[str, str]:
@@ -103,6 +107,15 @@ def create_app(cloud: SmartThingsCloud) -> Flask:
         response = jsonify(answer)
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.get(OAUTH_CALLBACK_PATH)
+    def oauth_callback():
+        # Where SmartThings' OAuth client lands after account linking: the sandbox shows
+        # the code so a newcomer can exchange it by hand (never a production path).
+        args = {k: v for k, v in request.args.items() if k in ("code", "state", "error")}
+        lines = "".join(f"<p><b>{escape(k)}</b>: <code>{escape(v)}</code></p>" for k, v in args.items())
+        return Response("<!doctype html><title>SmartThings (simulated)</title>"
+                        "<h1>Back at SmartThings (simulated)</h1>" + lines, mimetype="text/html")
 
     @app.post(EVENTS_PATH)
     def device_events():
