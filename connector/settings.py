@@ -136,6 +136,11 @@ FIELDS: dict[str, Field] = {
     "max_body_bytes": Field("MAX_BODY_BYTES", _positive_int, 256 * 1024),
     "access_token_ttl": Field("ACCESS_TOKEN_TTL_SECONDS", _positive_int, 24 * 3600),
     "refresh_token_ttl": Field("REFRESH_TOKEN_TTL_SECONDS", _positive_int, 365 * 24 * 3600),
+    "callback_retry_budget": Field("CALLBACK_RETRY_BUDGET", _positive_int, 16),
+    "callback_backoff_base": Field("CALLBACK_BACKOFF_BASE_SECONDS", _positive_float, 2.0),
+    "callback_backoff_cap": Field("CALLBACK_BACKOFF_CAP_SECONDS", _positive_float, 300.0),
+    "callback_max_states": Field("CALLBACK_MAX_STATES", _positive_int, 200),
+    "callback_read_timeout": Field("CALLBACK_READ_TIMEOUT_SECONDS", _positive_float, 15.0),
     "log_level": Field("LOG_LEVEL", lambda raw: raw.upper(), "INFO"),
 }
 
@@ -169,6 +174,11 @@ class Settings:
     max_body_bytes: int
     access_token_ttl: int
     refresh_token_ttl: int
+    callback_retry_budget: int
+    callback_backoff_base: float
+    callback_backoff_cap: float
+    callback_max_states: int
+    callback_read_timeout: float
     log_level: str
 
     @classmethod
