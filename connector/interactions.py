@@ -16,7 +16,11 @@ from typing import Callable
 from connector import capabilities, logs, schema
 from connector.accounts import AuthError, Installation
 from connector.backends.base import CallContext, LinkExpired, PartnerError, device_error_for
+from connector.callbacks.credentials import request_exchange
+from connector.callbacks.pending import Pending
+from connector.callbacks.publish import publish_command_results
 from connector.callbacks.urls import is_allowed
+from connector.oauth.unlink import release_if_unused
 from connector.model import (
     DeviceErrorEnum,
     DeviceRequest,
@@ -99,7 +103,6 @@ def command(req: InboundRequest, services: Services) -> dict:
     ctx = context(req, services, installation)
     results = fan_out(req.devices, services, ctx, lambda backend, device: run_commands(
         backend, device, ctx))
-    from connector.callbacks.publish import publish_command_results
 
     # The account's other installations learn the new states by callback; this one
     # has them in its commandResponse.
@@ -131,7 +134,6 @@ def grant_callback_access(req: InboundRequest, services: Services) -> dict:
     services.accounts.store_callback_grant(
         installation.id, code=req.callback_authentication["code"],
         callback_urls={"oauthToken": urls["oauthToken"], "stateCallback": urls["stateCallback"]})
-    from connector.callbacks.credentials import request_exchange
 
     request_exchange(services, installation.id)  # the code may be short-lived: a high-priority job
     log.info("callback access granted")
@@ -149,8 +151,8 @@ def integration_deleted(req: InboundRequest, services: Services) -> dict:
     if installation is not None:
         logs.bind_request(account=installation.account_id, installation=installation.id)
         services.accounts.remove_installation(installation.id)
-        log.info("installation removed")
-        from connector.oauth.unlink import release_if_unused
+        dropped = Pending(services.redis).discard(installation.id)  # nobody to deliver to now
+        log.info("installation removed", pending_dropped=dropped)
 
         # The account's last installation gone: nobody may use its partner links now.
         release_if_unused(services, installation.account_id)
