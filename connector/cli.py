@@ -290,11 +290,12 @@ Ctrl-C stops it."""
 
 from connector.backends.kasa.cli import kasa  # noqa: E402
 from connector.backends.smarthq.cli import list_profiles, smarthq  # noqa: E402
+from connector.backends.smarthq.events import events_command  # noqa: E402
 from connector.callbacks.cli import callbacks, worker  # noqa: E402
 from connector.clock import clock_command  # noqa: E402
 from connector.oauth.cli import refresh_tokens  # noqa: E402
 
-for command in (kasa, smarthq, callbacks, worker, clock_command, refresh_tokens):
+for command in (kasa, smarthq, callbacks, worker, clock_command, events_command, refresh_tokens):
     main.add_command(command)
 main.add_command(list_profiles, "profiles")
 
