@@ -229,6 +229,7 @@ def sandbox(port):
     import threading
 
     from connector import clock
+    from connector.backends.smarthq.events import EventListeners
     from connector.callbacks import queues
     from connector.callbacks.worker import run_worker
 
@@ -237,6 +238,8 @@ def sandbox(port):
     queues.install(services)
     stop = threading.Event()
     threading.Thread(target=clock.run, args=(services, stop), daemon=True, name="clock").start()
+    events = EventListeners(services, embedded.SANDBOX_EVENTS)
+    threading.Thread(target=events.run, daemon=True, name="events").start()
     click.echo(sandbox_banner(box))
     try:
         # The worker delivers callbacks and runs the Kasa polls; it wants the main
@@ -244,6 +247,7 @@ def sandbox(port):
         run_worker(services, simple=True)
     finally:
         stop.set()
+        events.stop()
         box.stop()
 
 
@@ -254,6 +258,7 @@ def sandbox_banner(box) -> str:
     store = box.settings.redis_url
     bulb = box.devices.get("Office Color Bulb", "kasa:<id>")
     plug = box.devices.get("Hallway Plug", "kasa:<id>")
+    washer = box.appliances.get("washer", "smarthq:<id>")
     target = f"--url {url} --token {token}"
     rows = "\n".join(f"  {ext_id}  {name}" for name, ext_id in box.devices.items())
     return f"""
@@ -280,6 +285,10 @@ try it from another terminal:
 
 watch a change made "in the Kasa app" arrive at SmartThings (polled every {box.settings.kasa_poll_seconds:.0f} s):
   curl -X POST -H 'Content-Type: application/json' -d '{{"powered": true}}' {box.kasa.admin_url}/devices/{plug.split(":", 1)[1]}/state
+  curl {box.smartthings.url}/__sim/states
+
+watch a SmartHQ washer run (Event Stream, pushed at once; simulated time runs {embedded.SANDBOX_SMARTHQ_SPEED:.0f}x):
+  curl -X POST {box.smarthq.admin_url}/appliances/{washer.split(":", 1)[1]}/start
   curl {box.smartthings.url}/__sim/states
 
 Ctrl-C stops it."""

@@ -151,22 +151,31 @@ def test_sandbox_walkthrough_printed_for_a_newcomer_works():
 
         # The printed curl lines: a change "in the Kasa app", then SmartThings' view of it.
         curls = [shlex.split(line.strip()) for line in lines if line.strip().startswith("curl ")]
-        change, watch = curls
+        change, watch, start_washer, _ = curls
         requests.post(change[-1], data=change[change.index("-d") + 1],
                       headers={"Content-Type": "application/json"}, timeout=5).raise_for_status()
         plug = change[-1].rsplit("/", 2)[-2]
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            states = requests.get(watch[-1], timeout=5).json()
-            if any(s["external_id"] == f"kasa:{plug}" and s["attribute"] == "switch" and s["value"] == "on"
-                   for s in states):
-                break
-            time.sleep(0.5)
-        else:
-            raise AssertionError(f"the change never reached the simulated SmartThings: {states}")
+        _wait_for_state(watch[-1], f"kasa:{plug}", "switch", "on")
+
+        # The washer started at the appliance: its Event Stream pushes the cycle.
+        requests.post(start_washer[-1], timeout=5).raise_for_status()
+        washer = start_washer[-1].rsplit("/", 2)[-2]
+        _wait_for_state(watch[-1], f"smarthq:{washer}", "machineState", "run")
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+
+
+def _wait_for_state(states_url, external_id, attribute, value, timeout=30):
+    """Until the simulated SmartThings holds ``value`` for the device's attribute."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = requests.get(states_url, timeout=5).json()
+        if any(s["external_id"] == external_id and s["attribute"] == attribute and s["value"] == value
+               for s in states):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{external_id} {attribute}={value} never reached SmartThings: {states}")
 
 
 def _free_port():

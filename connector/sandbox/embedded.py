@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from connector import create_app
 from connector.accounts import PartnerLink
+from connector.backends.smarthq.events_config import ListenerConfig
 from connector.sandbox.kasa import KasaCloud, SimulatedKasa
 from connector.sandbox.server import ServerThread
 from connector.sandbox.smarthq import SimulatedSmartHQ
@@ -25,6 +26,8 @@ SANDBOX_ST_CLIENT_SECRET = "sandbox-smartthings-secret"
 SANDBOX_OAUTH_CLIENT_ID = "sandbox-oauth-client"
 SANDBOX_OAUTH_CLIENT_SECRET = "sandbox-oauth-secret"
 SANDBOX_POLL_SECONDS = 5.0  # quick enough to watch a change arrive
+SANDBOX_SMARTHQ_SPEED = 20.0  # simulated seconds per second: a wash cycle in about two minutes
+SANDBOX_EVENTS = ListenerConfig(tick_seconds=1.0, scan_seconds=2.0, lease_seconds=10.0)
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 DEMO_USER, DEMO_PASSWORD = "demo@example.com", "kasa-demo"
 
@@ -53,6 +56,7 @@ class Sandbox:
     account_id: str
     access_token: str
     devices: dict = field(default_factory=dict)  # friendly name -> externalDeviceId
+    appliances: dict = field(default_factory=dict)  # SmartHQ appliance kind -> externalDeviceId
 
     @property
     def webhook_url(self) -> str:
@@ -79,6 +83,7 @@ def start(port: int = 0, environ=None) -> Sandbox:
     kasa = SimulatedKasa(cloud).start()
     smarthq = SimulatedSmartHQ().start()
     shq = smarthq.cloud
+    shq.set_speed(SANDBOX_SMARTHQ_SPEED)
     shq_user = shq.create_user(DEMO_USER, DEMO_PASSWORD)
     smartthings = SimulatedSmartThings(
         os.environ.get("ST_CLIENT_ID") or SANDBOX_ST_CLIENT_ID,
@@ -113,4 +118,6 @@ def start(port: int = 0, environ=None) -> Sandbox:
 
     poll_account(services, account_id)
     devices = {dev.name: f"kasa:{dev_id}" for dev_id, dev in user.devices.items()}
-    return Sandbox(settings, web, kasa, smarthq, smartthings, account_id, tokens.access_token, devices)
+    appliances = {dev.kind: f"smarthq:{dev_id}" for dev_id, dev in shq_user.devices.items()}
+    return Sandbox(settings, web, kasa, smarthq, smartthings, account_id, tokens.access_token,
+                   devices, appliances)

@@ -1,0 +1,213 @@
+"""Sharing the Event Streams among ``connector events`` processes: leases in a real Redis,
+fair shares, a clean hand-over on shutdown, and a SIGKILLed process's accounts taken over
+by another one within the bound, after which changes reach SmartThings again."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from connector.accounts import PartnerLink
+from connector.backends.smarthq.events import EventListeners, listening_accounts, status
+from connector.backends.smarthq.leases import Leases
+from tests.backends.smarthq.test_events import QUICK, arrives, door, wait_for
+from tests.callbacks.conftest import drain, fast, grant, sim, st_server  # noqa: F401  (fixtures)
+
+
+# -- leases ----------------------------------------------------------------------------------
+
+
+def test_a_lease_has_one_holder(redis_client):
+    a, b = Leases(redis_client, "a", 5), Leases(redis_client, "b", 5)
+    assert a.claim("acct")
+    assert not b.claim("acct")
+    assert b.holders(["acct", "other"]) == {"acct": "a", "other": None}
+
+
+def test_only_the_holder_renews_or_releases(redis_client):
+    a, b = Leases(redis_client, "a", 5), Leases(redis_client, "b", 5)
+    a.claim("acct")
+    assert b.renew(["acct"]) == {"acct"}  # not b's
+    assert b.release(["acct"]) == 0
+    assert a.renew(["acct"]) == set()
+    assert a.release(["acct"]) == 1
+    assert b.claim("acct")
+
+
+def test_a_lease_not_renewed_lapses(redis_client):
+    a, b = Leases(redis_client, "a", 0.2), Leases(redis_client, "b", 5)
+    a.claim("acct")
+    assert not b.claim("acct")
+    time.sleep(0.3)
+    assert b.claim("acct")
+    assert a.renew(["acct"]) == {"acct"}  # a learns it lost it, and cannot take it back
+
+
+def test_heartbeats_count_the_live_listeners(redis_client):
+    a, b = Leases(redis_client, "a", 0.2), Leases(redis_client, "b", 5)
+    assert a.heartbeat() == 1
+    assert b.heartbeat() == 2
+    time.sleep(0.3)
+    assert b.heartbeat() == 1  # a stopped beating
+    b.leave()
+    assert b.listeners() == []
+
+
+# -- the process's share ---------------------------------------------------------------------
+
+
+class QuietListener:
+    """Stands in for AccountListener where only the sharing is under test: no socket."""
+
+    def __init__(self, services, account_id, config):
+        self.account_id = account_id
+        self.alive = False
+        self.link_expired = False
+
+    def start(self):
+        self.alive = True
+        return self
+
+    def signal_stop(self):
+        self.alive = False
+
+    def join(self, timeout=None):
+        pass
+
+
+def link_accounts(services, count: int) -> list[str]:
+    return [services.accounts.create([PartnerLink("smarthq", f"token-{i}", f"refresh-{i}",
+                                                  time.time() + 3600, f"user-{i}")])
+            for i in range(count)]
+
+
+def test_only_accounts_with_a_live_smarthq_link_are_listened_to(services):
+    kasa_only = services.accounts.create([PartnerLink("kasa", "k", "r", time.time() + 3600, "k1")])
+    linked, relink = link_accounts(services, 2)
+    link = services.accounts.link(relink, "smarthq")
+    services.accounts.set_link(relink, dataclasses.replace(link, needs_relink=True))
+    assert listening_accounts(services) == [linked]
+    assert kasa_only not in listening_accounts(services)
+
+
+def test_two_processes_split_the_accounts_and_a_newcomer_gets_its_share(services):
+    accounts = set(link_accounts(services, 6))
+    first = EventListeners(services, QUICK, owner="first", listener=QuietListener)
+    first.tick()
+    assert set(first.running) == accounts  # alone: every account
+    second = EventListeners(services, QUICK, owner="second", listener=QuietListener)
+    second.tick()  # sees two listeners; nothing is free yet
+    first.tick()  # gives up its surplus
+    second.tick()  # and the newcomer claims it
+    assert len(first.running) == len(second.running) == 3
+    assert set(first.running) | set(second.running) == accounts
+    holders = status(services)["accounts"]
+    assert {holders[a] for a in first.running} == {"first"}
+    assert sorted(status(services)["listeners"]) == ["first", "second"]
+
+
+def test_max_accounts_caps_a_process(services):
+    link_accounts(services, 5)
+    listeners = EventListeners(services, QUICK.replace(max_accounts=2), listener=QuietListener)
+    listeners.tick()
+    assert len(listeners.running) == 2
+
+
+def test_shutdown_hands_the_accounts_over_at_once(services):
+    accounts = set(link_accounts(services, 3))
+    first = EventListeners(services, QUICK, owner="first", listener=QuietListener)
+    first.tick()
+    first.shutdown()
+    assert status(services)["listeners"] == []
+    second = EventListeners(services, QUICK, owner="second", listener=QuietListener)
+    second.tick()  # no lease to wait for
+    assert set(second.running) == accounts
+
+
+def test_an_unlinked_account_is_let_go(services):
+    account, = link_accounts(services, 1)
+    listeners = EventListeners(services, QUICK, listener=QuietListener)
+    listeners.tick()
+    assert account in listeners.running
+    services.accounts.remove_link(account, "smarthq")
+    time.sleep(QUICK.scan_seconds)
+    listeners.tick()
+    assert listeners.running == {}
+    assert status(services)["accounts"] == {}
+
+
+def test_an_account_whose_listener_ended_is_released_until_linked_again(services):
+    account, = link_accounts(services, 1)
+    listeners = EventListeners(services, QUICK, listener=QuietListener)
+    listeners.tick()
+    listeners.running[account].alive = False  # its link died
+    listeners.tick()
+    assert account not in listeners.running
+    assert Leases(services.redis, "x", 1).holders([account]) == {account: None}
+
+
+# -- a killed process -----------------------------------------------------------------------
+
+
+def environment(config: dict) -> dict:
+    """The environment a Procfile process gets, from a test's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTHQ_", "KASA_"))}
+    env.update({
+        "REDIS_URL": config["redis_url"], "CONNECTOR_SECRET_KEY": config["secret_key"],
+        "ST_CLIENT_ID": config["st_client_id"], "ST_CLIENT_SECRET": config["st_client_secret"],
+        "CALLBACK_ALLOWED_HOSTS": ",".join(config["callback_allowed_hosts"]),
+        "SMARTHQ_API_URL": config["smarthq_api_url"], "SMARTHQ_OAUTH_URL": config["smarthq_oauth_url"],
+        "SMARTHQ_CLIENT_ID": config["smarthq_client_id"],
+        "SMARTHQ_CLIENT_SECRET": config["smarthq_client_secret"],
+        "SMARTHQ_PROFILE_IDS": ",".join(f"{k}={v}" for k, v in config["smarthq_profile_ids"].items()),
+        "SMARTHQ_EVENTS_LEASE_SECONDS": str(QUICK.lease_seconds),
+        "SMARTHQ_EVENTS_TICK_SECONDS": str(QUICK.tick_seconds),
+        "SMARTHQ_EVENTS_SCAN_SECONDS": str(QUICK.scan_seconds),
+        "LOG_LEVEL": "WARNING",
+    })
+    return env
+
+
+@pytest.fixture
+def installed(client, sim, services, linked, fast):  # noqa: F811
+    grant(client, sim, linked.token)
+    drain(services)
+    return linked
+
+
+def test_a_killed_listener_is_taken_over_within_the_bound(services, installed, sim, smarthq, config):  # noqa: F811
+    account = installed.account_id
+    proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "events"], env=environment(config),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        holder = wait_for(lambda: status(services)["accounts"].get(account), timeout=20)
+        assert holder and holder.split(":")[1] == str(proc.pid)
+        assert wait_for(lambda: len(smarthq.cloud.sockets(installed.user)) == 1, timeout=20)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(5)
+        killed_at = time.monotonic()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stderr.close()
+
+    survivor = EventListeners(services, QUICK, owner="survivor")
+    try:
+        while survivor.running.get(account) is None and time.monotonic() - killed_at < 10:
+            survivor.tick()
+            time.sleep(QUICK.tick_seconds)
+        taken_after = time.monotonic() - killed_at
+        assert account in survivor.running
+        assert taken_after <= QUICK.takeover_bound + 1.0, taken_after
+        assert survivor.running[account].ready.wait(10)
+        # The dead process's socket is gone; the survivor's carries the events now.
+        fridge = installed.ext("refrigerator")
+        door(smarthq, installed, True)
+        assert arrives(services, sim, fridge, "st.contactSensor", "contact", "open")
+    finally:
+        survivor.shutdown()
