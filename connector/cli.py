@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
 import click
 
@@ -50,7 +49,11 @@ def check_config():
     width = max(len(env) for env, _ in settings.describe())
     for env, shown in settings.describe():
         click.echo(f"{env.ljust(width)}  {shown}")
-    problems = settings.production_problems()
+    problems = list(settings.production_problems())
+    try:
+        ListenerConfig.from_env()
+    except ValueError as exc:
+        problems.append(f"SmartHQ event listener (connector events): {exc}")
     if problems:
         click.echo("\nnot ready for production:", err=True)
         for problem in problems:
@@ -300,6 +303,7 @@ Ctrl-C stops it."""
 from connector.backends.kasa.cli import kasa  # noqa: E402
 from connector.backends.smarthq.cli import list_profiles, smarthq  # noqa: E402
 from connector.backends.smarthq.events import events_command  # noqa: E402
+from connector.backends.smarthq.events_config import ListenerConfig  # noqa: E402
 from connector.callbacks.cli import callbacks, worker  # noqa: E402
 from connector.clock import clock_command  # noqa: E402
 from connector.oauth.cli import refresh_tokens  # noqa: E402

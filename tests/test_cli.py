@@ -87,6 +87,26 @@ def test_check_config_names_malformed_variables(env):
     assert "KASA_POLL_SECONDS" in result.output
 
 
+def test_check_config_names_malformed_event_listener_variables():
+    env = {**PRODUCTION_ENV, "SMARTHQ_EVENTS_LEASE_SECONDS": "4", "SMARTHQ_EVENTS_TICK_SECONDS": "3"}
+    result = run(["check-config"], env, expect=1)
+    assert "lease_seconds must be at least twice tick_seconds" in result.output
+
+
+def test_events_refuses_to_start_with_malformed_settings(env):
+    result = CliRunner().invoke(main, ["events"], env={**env, "SMARTHQ_EVENTS_PING_SECONDS": "often"})
+    assert result.exit_code == 1
+    assert "SMARTHQ_EVENTS_PING_SECONDS: not a number" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_events_status_shows_listeners_and_accounts(env):
+    created = json.loads(run(["accounts", "create", "--smarthq-access-token", "t",
+                              "--smarthq-refresh-token", "r"], env).stdout)
+    shown = json.loads(run(["events", "--status"], env).stdout)
+    assert shown == {"listeners": [], "accounts": {created["account_id"]: None}}
+
+
 def test_st_discovery_validates_a_real_webhook(app, account):
     with ServerThread(app) as server:
         result = run(["st", "discovery", "--url", f"{server.url}/st-schema", "--token",

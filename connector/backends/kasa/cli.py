@@ -7,37 +7,24 @@ Kasa app or attached to a support ticket.
 from __future__ import annotations
 
 import datetime
-import json
 
 import click
 
-from connector.backends.base import PartnerError
+from connector.backends.admin import account_option, partner_client, partner_id, show
 
 
 def _client(account_id: str):
-    from connector.cli import _services
-
-    services = _services()
-    backend = services.backends.get("kasa")
-    if backend is None:
-        raise click.ClickException("Kasa is not configured (KASA_API_KEY, KASA_CLIENT_ID, KASA_CLIENT_SECRET)")
-    if not backend.is_linked(account_id):
-        raise click.ClickException(f"account {account_id} has no Kasa link")
-    return backend.client(account_id)
+    return partner_client("kasa", account_id)
 
 
 def _show(call) -> None:
-    try:
-        click.echo(json.dumps(call(), indent=2, sort_keys=True))
-    except PartnerError as exc:
-        raise click.ClickException(f"Kasa: {exc.detail}")
+    show("kasa", call)
 
 
 def _kasa_id(device: str) -> str:
-    return device.split(":", 1)[1] if device.startswith("kasa:") else device
+    return partner_id(device, "kasa")
 
 
-account_option = click.option("--account", "account_id", required=True, help="our account id")
 device_option = click.option("--device", required=True, help="Kasa device id or kasa:<id>")
 
 

@@ -1,4 +1,8 @@
-"""``connector smarthq …``: the appliance device profiles, for operators.
+"""``connector smarthq …``: an account's appliances and the device profiles, for operators.
+
+``devices``, ``service`` and ``outcome`` are read-only views over the account's own
+SmartHQ link (its token refreshed if needed, never printed), in the Digital Twin API's
+own JSON, so they can be compared with the SmartHQ app or attached to a ticket.
 
 ``profiles`` lists every appliance kind with its profile file, the profile name and the
 id discovery sends as ``deviceHandlerType``: the one SMARTHQ_PROFILE_IDS configures,
@@ -13,6 +17,7 @@ import os
 
 import click
 
+from connector.backends.admin import account_option, partner_client, partner_id, show
 from connector.backends.smarthq import profiles
 
 
@@ -31,7 +36,41 @@ def _shown(path) -> str:
 
 @click.group("smarthq")
 def smarthq():
-    """GE SmartHQ appliances: device profiles."""
+    """GE SmartHQ appliances: what SmartHQ reports for an account, and device profiles."""
+
+
+def _client(account_id: str):
+    return partner_client("smarthq", account_id)
+
+
+@smarthq.command("devices")
+@account_option
+@click.option("--device", help="one appliance in full (services, states, presence)")
+def devices(account_id, device):
+    """The account's appliances (every page), or one appliance's device#item."""
+    client = _client(account_id)
+    show("smarthq", lambda: client.device(partner_id(device, "smarthq")) if device
+         else client.list_devices())
+
+
+@smarthq.command("service")
+@account_option
+@click.option("--device", required=True, help="SmartHQ deviceId or smarthq:<id>")
+@click.option("--service", "service_id", required=True, help="the serviceId")
+def service(account_id, device, service_id):
+    """One service of an appliance, with its state, config and supported commands."""
+    client = _client(account_id)
+    show("smarthq", lambda: client.service(partner_id(device, "smarthq"), service_id))
+
+
+@smarthq.command("outcome")
+@account_option
+@click.option("--correlation", "correlation_id", required=True,
+              help="the correlationId our logs print for a command")
+def outcome(account_id, correlation_id):
+    """The per-service outcomes of a command we sent."""
+    client = _client(account_id)
+    show("smarthq", lambda: client.command_outcomes(correlation_id))
 
 
 @smarthq.command("profiles")

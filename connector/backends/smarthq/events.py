@@ -161,7 +161,11 @@ def events_command(show_status: bool):
     if show_status:
         click.echo(json.dumps(status(services), indent=2))
         return
-    listeners = EventListeners(services)
+    try:
+        config = ListenerConfig.from_env()
+    except ValueError as exc:
+        raise click.ClickException(f"SmartHQ event listener settings: {exc}") from None
+    listeners = EventListeners(services, config)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: listeners.stop())
     listeners.run()

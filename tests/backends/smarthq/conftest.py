@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 
@@ -92,3 +93,24 @@ def webhook(app):
         return body
 
     return post
+
+
+def process_env(config: dict, events=None) -> dict:
+    """The environment a Procfile process or an admin command gets, from a test's settings
+    (and, given ``events``, a ListenerConfig's timings)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTHQ_", "KASA_"))}
+    env.update({
+        "REDIS_URL": config["redis_url"], "CONNECTOR_SECRET_KEY": config["secret_key"],
+        "ST_CLIENT_ID": config["st_client_id"], "ST_CLIENT_SECRET": config["st_client_secret"],
+        "CALLBACK_ALLOWED_HOSTS": ",".join(config["callback_allowed_hosts"]),
+        "SMARTHQ_API_URL": config["smarthq_api_url"], "SMARTHQ_OAUTH_URL": config["smarthq_oauth_url"],
+        "SMARTHQ_CLIENT_ID": config["smarthq_client_id"],
+        "SMARTHQ_CLIENT_SECRET": config["smarthq_client_secret"],
+        "SMARTHQ_PROFILE_IDS": ",".join(f"{k}={v}" for k, v in config["smarthq_profile_ids"].items()),
+        "LOG_LEVEL": "WARNING",
+    })
+    if events is not None:
+        env.update({"SMARTHQ_EVENTS_LEASE_SECONDS": str(events.lease_seconds),
+                    "SMARTHQ_EVENTS_TICK_SECONDS": str(events.tick_seconds),
+                    "SMARTHQ_EVENTS_SCAN_SECONDS": str(events.scan_seconds)})
+    return env

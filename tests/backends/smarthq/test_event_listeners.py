@@ -4,7 +4,6 @@ by another one within the bound, after which changes reach SmartThings again."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from connector.accounts import PartnerLink
 from connector.backends.smarthq.events import EventListeners, listening_accounts, status
 from connector.backends.smarthq.leases import Leases
+from tests.backends.smarthq.conftest import process_env
 from tests.backends.smarthq.test_events import QUICK, arrives, door, wait_for
 from tests.callbacks.conftest import drain, fast, grant, sim, st_server  # noqa: F401  (fixtures)
 
@@ -154,25 +154,6 @@ def test_an_account_whose_listener_ended_is_released_until_linked_again(services
 # -- a killed process -----------------------------------------------------------------------
 
 
-def environment(config: dict) -> dict:
-    """The environment a Procfile process gets, from a test's settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SMARTHQ_", "KASA_"))}
-    env.update({
-        "REDIS_URL": config["redis_url"], "CONNECTOR_SECRET_KEY": config["secret_key"],
-        "ST_CLIENT_ID": config["st_client_id"], "ST_CLIENT_SECRET": config["st_client_secret"],
-        "CALLBACK_ALLOWED_HOSTS": ",".join(config["callback_allowed_hosts"]),
-        "SMARTHQ_API_URL": config["smarthq_api_url"], "SMARTHQ_OAUTH_URL": config["smarthq_oauth_url"],
-        "SMARTHQ_CLIENT_ID": config["smarthq_client_id"],
-        "SMARTHQ_CLIENT_SECRET": config["smarthq_client_secret"],
-        "SMARTHQ_PROFILE_IDS": ",".join(f"{k}={v}" for k, v in config["smarthq_profile_ids"].items()),
-        "SMARTHQ_EVENTS_LEASE_SECONDS": str(QUICK.lease_seconds),
-        "SMARTHQ_EVENTS_TICK_SECONDS": str(QUICK.tick_seconds),
-        "SMARTHQ_EVENTS_SCAN_SECONDS": str(QUICK.scan_seconds),
-        "LOG_LEVEL": "WARNING",
-    })
-    return env
-
-
 @pytest.fixture
 def installed(client, sim, services, linked, fast):  # noqa: F811
     grant(client, sim, linked.token)
@@ -182,7 +163,7 @@ def installed(client, sim, services, linked, fast):  # noqa: F811
 
 def test_a_killed_listener_is_taken_over_within_the_bound(services, installed, sim, smarthq, config):  # noqa: F811
     account = installed.account_id
-    proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "events"], env=environment(config),
+    proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "events"], env=process_env(config, events=QUICK),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         holder = wait_for(lambda: status(services)["accounts"].get(account), timeout=20)
