@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,7 @@ from connector.callbacks import publish as publishing
 from connector.callbacks import queues
 from tests.callbacks.conftest import FAST, ST_CLIENT_SECRET, drain, level, switch
 from tests.conftest import ST_CLIENT_ID
-
-
-def wait_until(predicate, timeout: float, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise TimeoutError("condition not met")
+from tests.waiting import wait_for
 
 
 def descendants(pid: int) -> list[int]:
@@ -85,7 +75,7 @@ def test_worker_killed_with_sigkill_mid_flush_loses_nothing(granted, services, s
     worker = subprocess.Popen(connector_command() + ["worker"], env=worker_env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_until(lambda: store.status(inst).get("in_flight"), timeout=20)
+        assert wait_for(lambda: store.status(inst).get("in_flight"), timeout=20)
         horses = descendants(worker.pid)
         kill_all(worker.pid)
     finally:
@@ -93,11 +83,11 @@ def test_worker_killed_with_sigkill_mid_flush_loses_nothing(granted, services, s
             kill_all(worker.pid)
         worker.wait(timeout=10)
     assert horses  # the work horse (and RQ's scheduler) ...
-    wait_until(lambda: not [pid for pid in horses if alive(pid)], timeout=5)  # ... died too
+    assert wait_for(lambda: not [pid for pid in horses if alive(pid)], timeout=5)  # ... died too
 
     assert store.snapshot(inst) == before  # nothing was acknowledged, nothing lost
     sim.cloud.set_latency(0)
-    wait_until(lambda: store.owner(inst) is None, timeout=5)  # the dead owner's lease lapses
+    assert wait_for(lambda: store.owner(inst) is None, timeout=5)  # the dead owner's lease lapses
     drain(services)  # a new worker: its sweep restarts the flush
 
     assert store.snapshot(inst) == {}

@@ -10,6 +10,8 @@ import pytest
 from connector import stclient
 from connector.backends.smarthq import mapping as m
 
+from tests.waiting import wait_for
+
 from .conftest import FRIDGE_PROFILE, WASHER_PROFILE
 
 ROOT = "cloud.smarthq."
@@ -41,16 +43,6 @@ def sim_state(smarthq, linked, kind, sub_device, service_type, domain):
     svc = dev.find(f"{ROOT}service.{service_type}", f"{ROOT}domain.{domain}",
                    f"{ROOT}device.{sub_device}")
     return svc.state
-
-
-def wait_for(check, timeout=5.0):
-    """Until ``check()`` is truthy: commands take effect asynchronously in SmartHQ."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
 
 
 def commands_sent(smarthq):

@@ -15,7 +15,8 @@ from connector.accounts import PartnerLink
 from connector.backends.smarthq.events import EventListeners, listening_accounts, status
 from connector.backends.smarthq.leases import Leases
 from tests.backends.smarthq.conftest import process_env
-from tests.backends.smarthq.test_events import QUICK, arrives, door, wait_for
+from tests.backends.smarthq.test_events import QUICK, arrives, door
+from tests.waiting import wait_for
 from tests.callbacks.conftest import drain, fast, grant, sim, st_server  # noqa: F401  (fixtures)
 
 

@@ -10,22 +10,13 @@ import pytest
 from connector.backends.smarthq import snapshots
 from connector.backends.smarthq.events_config import ListenerConfig
 from connector.backends.smarthq.listener import AccountListener
+from tests.waiting import wait_for
 from tests.callbacks.conftest import drain, fast, grant, sim, st_server  # noqa: F401  (fixtures)
 
 # Short enough that a test sees reconnects and pings within a second or two.
 QUICK = ListenerConfig(lease_seconds=2.0, tick_seconds=0.2, scan_seconds=0.2, ping_seconds=0.5,
                        pong_seconds=2.0, backoff_base=0.05, backoff_cap=0.2, stable_seconds=5.0,
                        connect_seconds=5.0, request_seconds=5.0)
-
-
-def wait_for(condition, timeout: float = 10.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    return condition()
 
 
 @pytest.fixture
