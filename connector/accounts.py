@@ -115,6 +115,7 @@ class Accounts:
         pipe.sadd(self._k("accounts"), account_id)
         for link in links:
             pipe.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
+            self._links_changed(pipe, link.backend)
         pipe.execute()
         return account_id
 
@@ -151,6 +152,8 @@ class Accounts:
             return False
         for inst_id in self.r.smembers(self._k("acct", account_id, "installations")):
             self.remove_installation(inst_id)
+        for backend in self.r.hkeys(self._k("acct", account_id, "links")):
+            self._links_changed(self.r, backend)
         self.r.delete(self._k("acct", account_id), self._k("acct", account_id, "links"),
                       self._k("acct", account_id, "installations"))
         self.r.srem(self._k("accounts"), account_id)
@@ -159,7 +162,13 @@ class Accounts:
     # -- partner links --------------------------------------------------------------
 
     def set_link(self, account_id: str, link: PartnerLink) -> None:
-        self.r.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
+        """Store a link's new tokens or state; a link marked dead counts as a change in
+        who is linked (a refresh does not)."""
+        pipe = self.r.pipeline()
+        pipe.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
+        if link.needs_relink:
+            self._links_changed(pipe, link.backend)
+        pipe.execute()
 
     def link(self, account_id: str, backend: str) -> PartnerLink | None:
         sealed = self.r.hget(self._k("acct", account_id, "links"), backend)
@@ -173,7 +182,18 @@ class Accounts:
         return [self._open_link(value) for _, value in sorted(sealed.items())]
 
     def remove_link(self, account_id: str, backend: str) -> None:
-        self.r.hdel(self._k("acct", account_id, "links"), backend)
+        pipe = self.r.pipeline()
+        pipe.hdel(self._k("acct", account_id, "links"), backend)
+        self._links_changed(pipe, backend)
+        pipe.execute()
+
+    def links_version(self, backend: str) -> int:
+        """A number that changes whenever an account gains, loses or kills a link to
+        ``backend``: long-running processes compare it to notice new links at once."""
+        return int(self.r.get(self._k("links-changed", backend)) or 0)
+
+    def _links_changed(self, pipe, backend: str) -> None:
+        pipe.incr(self._k("links-changed", backend))
 
     def _seal_link(self, link: PartnerLink) -> str:
         return self.vault.seal(link.__dict__)
@@ -322,6 +342,7 @@ class Accounts:
         """Store a partner link and remember which account holds that partner account."""
         pipe = self.r.pipeline()
         pipe.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
+        self._links_changed(pipe, link.backend)
         if link.partner_account_id:
             pipe.set(self._k("partner", link.backend, link.partner_account_id), account_id)
         pipe.execute()

@@ -277,7 +277,12 @@ def completion_time(timer: Mapping | None, now: float | None) -> str | None:
         return None
     base = parse_time(timer.get("lastStateTime"))
     base = now if base is None else base
-    return None if base is None else iso(base + remaining)
+    if base is None:
+        return None
+    try:
+        return iso(base + remaining)
+    except (OverflowError, ValueError, OSError):  # a remaining time no calendar holds
+        return None
 
 
 def iso(epoch: float) -> str:

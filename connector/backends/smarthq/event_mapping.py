@@ -99,7 +99,9 @@ def with_service(item: Mapping, service: Mapping) -> dict | None:
     fresh = {k: service[k] for k in SERVICE_FIELDS if k in service}
     if not isinstance(fresh.get("state"), Mapping):
         return None
-    services = list(item.get("services") or ())
+    held_services = item.get("services")
+    # Entries that are not objects are skipped, as the mapping skips them.
+    services = [s for s in held_services if isinstance(s, Mapping)] if isinstance(held_services, list) else []
     index = _find(services, fresh)
     if index is None:
         services.append(fresh)

@@ -1,8 +1,9 @@
 """``connector events`` (Procfile ``events``): this process's share of the Event Streams.
 
-Every ``tick_seconds`` the process renews its heartbeat and its accounts' leases, stops
-the listeners whose lease was lost or whose account is gone, and claims free accounts
-up to its fair share (linked accounts ÷ live listeners, at most ``max_accounts``),
+Every ``tick_seconds`` the process renews its heartbeat and its accounts' leases, reads
+the list of linked accounts again if a link was made or lost (or ``scan_seconds`` went
+by), stops the listeners whose lease was lost or whose account is gone, and claims free
+accounts up to its fair share (linked accounts ÷ live listeners, at most ``max_accounts``),
 starting an ``AccountListener`` for each. Holding more than the fair share (another
 process just started) releases the surplus, which the newcomer claims on its own next
 tick: the accounts spread out without any coordinator. A listener that dies stops
@@ -57,6 +58,7 @@ class EventListeners:
         self._new_listener = listener
         self._eligible: list[str] = []
         self._scanned_at = -math.inf
+        self._links_version = None  # Accounts.links_version at the last scan
         self._stop = threading.Event()
 
     @property
@@ -86,9 +88,10 @@ class EventListeners:
     def tick(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         live = self.leases.heartbeat()
-        if now - self._scanned_at >= self.config.scan_seconds:
+        version = self.services.accounts.links_version(BACKEND)
+        if version != self._links_version or now - self._scanned_at >= self.config.scan_seconds:
             self._eligible = listening_accounts(self.services)
-            self._scanned_at = now
+            self._scanned_at, self._links_version = now, version
         self._drop_ended()
         lost = self.leases.renew(self.running)
         eligible = set(self._eligible)

@@ -16,7 +16,7 @@ from connector import changes
 from connector.backends.smarthq import event_mapping, mapping
 from connector.model import Device, DeviceResult
 
-MAPPING_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
+MAPPING_ERRORS = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
 
 
 @dataclass

@@ -136,10 +136,28 @@ def test_an_unlinked_account_is_let_go(services):
     listeners.tick()
     assert account in listeners.running
     services.accounts.remove_link(account, "smarthq")
-    time.sleep(QUICK.scan_seconds)
-    listeners.tick()
+    listeners.tick()  # at once: unlinking changed the links version
     assert listeners.running == {}
     assert status(services)["accounts"] == {}
+
+
+def test_a_new_link_is_listened_to_at_the_next_tick_not_the_next_scan(services):
+    listeners = EventListeners(services, QUICK.replace(scan_seconds=3600), listener=QuietListener)
+    listeners.tick()
+    assert listeners.running == {}
+    account, = link_accounts(services, 1)
+    listeners.tick()
+    assert list(listeners.running) == [account]
+
+
+def test_a_token_refresh_does_not_count_as_a_link_change(services):
+    account, = link_accounts(services, 1)
+    before = services.accounts.links_version("smarthq")
+    link = services.accounts.link(account, "smarthq")
+    services.accounts.set_link(account, dataclasses.replace(link, access_token="refreshed"))
+    assert services.accounts.links_version("smarthq") == before
+    services.accounts.set_link(account, dataclasses.replace(link, needs_relink=True))
+    assert services.accounts.links_version("smarthq") > before
 
 
 def test_an_account_whose_listener_ended_is_released_until_linked_again(services):

@@ -254,3 +254,22 @@ def test_an_alert_that_changes_no_service_is_ignored(carried):
     washer = load(WASHER)
     services = [finished(washer, EARLIER) if c == "stale" else c for c in carried]
     assert em.fold(washer, alert(washer, *services)) is None
+
+
+# -- malformed held items ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("junk_first", [True, False])
+def test_fold_skips_malformed_held_services_as_the_mapping_does(junk_first):
+    fridge = load(FRIDGE)
+    event = service_event(fridge, service(fridge, "door"), topLeftOpen=True)
+    if junk_first:
+        fridge["services"].insert(0, None)
+    else:  # reached only when the event's service is not found before it
+        fridge["services"].append("junk")
+        event["serviceId"] = "r99"
+        event["domainType"] = "cloud.smarthq.domain.sabbath"
+    item = em.fold(fridge, event)
+    held = [s for s in item["services"]
+            if isinstance(s, dict) and s.get("serviceId") == event["serviceId"]]
+    assert [s["state"]["topLeftOpen"] for s in held] == [True]
