@@ -19,7 +19,9 @@ Latency, p50/p99: a refrigerator door of a random appliance opens or closes in t
 simulated SmartHQ cloud (``refrigerator/door/door``) at a random moment, one change at a
 time, until the SmartThings receiver has accepted the stateCallback that carries
 ``st.contactSensor``/``contact`` of that device (time of the change → the receiver's
-time of receipt, both clocks of this process).
+time of receipt, both clocks of this process), split at the moment the listener
+published the state (the state's timestamp). The simulated cloud's socket threads
+forward queued events every 20 ms, which is part of the first leg.
 
     python bench/smarthq_events.py [--accounts 100] [--appliances 1] [--samples 100] \
         [--idle-seconds 30] [--redis-url redis://127.0.0.1:6379/13]
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -182,7 +185,7 @@ def run(args) -> None:
             devices = [(acc, dev) for acc in linked for dev in acc.device_ids]
             door_open = {dev: False for _, dev in devices}
             st.cloud.clear_records()
-            results = []
+            results, published = [], []
             cpu2, t2 = cpu_seconds(pid), time.monotonic()
             for _ in range(args.samples):
                 time.sleep(random.uniform(0, args.gap_seconds))
@@ -202,6 +205,8 @@ def run(args) -> None:
                 (delivery,) = [d for d in st.cloud.deliveries("stateCallback")
                                if d.request_id == held.request_id]
                 results.append((delivery.received_at - changed) * 1000)
+                # The state carries the time the listener published it (epoch ms).
+                published.append(held.timestamp - changed * 1000)
             cpu3, t3 = cpu_seconds(pid), time.monotonic()
             callbacks = len(st.cloud.deliveries("stateCallback"))
         finally:
@@ -224,25 +229,30 @@ def run(args) -> None:
     unheld = sum(1 for a in linked if holders.get(a.account_id) is None)
     warnings = sum(1 for line in (out / "events.log").read_text().splitlines() if line.strip())
 
-    print(f"SmartHQ Event Stream: connector events + connector worker as processes, "
-          f"simulated SmartHQ and SmartThings in the bench process")
+    print("SmartHQ Event Stream: connector events + connector worker as processes, "
+          "simulated SmartHQ and SmartThings in the bench process")
     print(f"  layout: {n} accounts x {args.appliances} {KIND} = {appliances} appliances, "
           f"one installation each; {len(owner)} listener process, {sockets} sockets open, "
           f"{unheld} accounts unclaimed")
     print(f"  listener settings: tick {config.tick_seconds:g} s, scan {config.scan_seconds:g} s, "
           f"ping {config.ping_seconds:g} s, lease {config.lease_seconds:g} s")
     print(f"  all {n} accounts connected and read {connect_wait:.1f} s after provisioning began "
-          f"({provisioned:.1f} s of it provisioning; the next scan picks new accounts up)")
+          f"({provisioned:.1f} s of it provisioning; a new link is noticed at the next tick)")
     print(f"latency: door open/close in SmartHQ -> stateCallback accepted by SmartThings, "
           f"{len(results)} changes on random appliances, one at a time")
     print(f"  p50 {statistics.median(ordered):.0f} ms, p99 {percentile(ordered, 0.99):.0f} ms, "
           f"max {ordered[-1]:.0f} ms, min {ordered[0]:.0f} ms "
           f"({callbacks} stateCallback requests for {len(results)} changes)")
+    print(f"  split (p50): change -> listener publishes {statistics.median(published):.0f} ms "
+          f"(simulated push, socket, fold, Redis), publish -> receipt "
+          f"{statistics.median([r - q for r, q in zip(results, published)]):.0f} ms "
+          f"(worker, flush, HTTP)")
     print(f"memory: connector events RSS {rss_empty / 1024:.1f} MiB with no account, "
           f"{rss_full / 1024:.1f} MiB with {n} listening")
     print(f"  {(rss_full - rss_empty) / n:.0f} KiB per account "
           f"({args.appliances} appliance(s) each)")
-    print(f"cpu: connector events, per account per minute of wall time")
+    print(f"cpu: connector events, per account per minute of wall time "
+          f"(/proc counts ticks of {1000 / CLK_TCK:g} ms)")
     print(f"  idle with pings: {idle_rate / n * 1000:.2f} ms "
           f"({cpu1 - cpu0:.2f} s CPU in {t1 - t0:.0f} s for {n} accounts; {pings} pings sent)")
     print(f"  events flowing:  {flow_rate / n * 1000:.2f} ms "
@@ -252,6 +262,8 @@ def run(args) -> None:
     if warnings:
         print(f"  note: connector events logged {warnings} line(s) at WARNING or above: "
               f"{out / 'events.log'}")
+    else:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def main() -> None:
