@@ -33,6 +33,7 @@ from connector.backends.smarthq.listener import AccountListener
 log = logs.get_logger(__name__)
 
 BACKEND = "smarthq"
+STOP_WAIT_SECONDS = 5.0  # how long letting listeners go waits for their threads, in all
 
 
 def listening_accounts(services) -> list[str]:
@@ -40,7 +41,14 @@ def listening_accounts(services) -> list[str]:
     accounts = services.accounts
     eligible = []
     for account_id in accounts.list():
-        link = accounts.link(account_id, BACKEND)
+        try:
+            link = accounts.link(account_id, BACKEND)
+        except redis.RedisError:
+            raise
+        except Exception as exc:  # one unreadable link (old key, corrupt record) skips one account
+            log.error("smarthq link unreadable: account not listened to", account=account_id,
+                      error=type(exc).__name__)
+            continue
         if link is not None and not link.needs_relink:
             eligible.append(account_id)
     return eligible
@@ -78,6 +86,8 @@ class EventListeners:
                     # that reaches Redis (a lease lost meanwhile stops its listener then).
                     log.warning("smarthq event listeners tick failed", error=type(exc).__name__,
                                 detail=str(exc))
+                except Exception:  # a bug costs one tick, never every stream of the process
+                    log.exception("smarthq event listeners tick crashed", listener=self.owner)
                 self._stop.wait(cfg.tick_seconds)
         finally:
             self.shutdown()
@@ -88,12 +98,12 @@ class EventListeners:
     def tick(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         live = self.leases.heartbeat()
+        lost = self.leases.renew(self.running)  # first: a slow scan must not let leases lapse
         version = self.services.accounts.links_version(BACKEND)
         if version != self._links_version or now - self._scanned_at >= self.config.scan_seconds:
             self._eligible = listening_accounts(self.services)
             self._scanned_at, self._links_version = now, version
         self._drop_ended()
-        lost = self.leases.renew(self.running)
         eligible = set(self._eligible)
         self._let_go([a for a in self.running if a in lost or a not in eligible])
         share = min(self.config.max_accounts, math.ceil(len(self._eligible) / max(live, 1)))
@@ -132,11 +142,15 @@ class EventListeners:
             self._let_go([account_id])
 
     def _let_go(self, account_ids: list[str]) -> None:
+        """Stop these listeners and release their leases. The wait is bounded as a whole
+        (a thread stuck in a partner call ends after it), so a deploy's SIGTERM hands
+        every account over in seconds however many listeners are slow to stop."""
         listeners = [self.running.pop(a) for a in account_ids if a in self.running]
         for listener in listeners:
             listener.signal_stop()
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
         for listener in listeners:
-            listener.join(5.0)
+            listener.join(max(0.0, deadline - time.monotonic()))
         if account_ids:
             try:
                 self.leases.release(account_ids)

@@ -30,7 +30,7 @@ import time
 import redis
 
 from connector import logs
-from connector.backends.base import DeviceNotFound, LinkExpired, PartnerError
+from connector.backends.base import DeviceNotFound, LinkExpired, PartnerError, ReauthRequired
 from connector.backends.smarthq import event_mapping as em
 from connector.backends.smarthq import snapshots
 from connector.backends.smarthq.eventsocket import EventSocket, SocketClosed
@@ -144,16 +144,19 @@ class AccountListener:
         if hello is None:
             raise SocketClosed(None, "no websocket#connect")
         sock.send(em.subscription())
+        subscribed = time.monotonic()
         self._reread(client)
         self.ready.set()
         if hello.get("kind") != em.CONNECT:  # not the greeting: an event, handle it
             self._handle(hello, client)
-        self._read(sock, client)
+        self._read(sock, client, subscribed)
 
-    def _read(self, sock: EventSocket, client) -> None:
+    def _read(self, sock: EventSocket, client, subscribed: float) -> None:
+        """Handle events until the socket ends. The ping and resubscribe clocks start
+        when the subscription went out, so a long re-read does not leave SmartHQ
+        without a word for longer than ``ping_seconds``."""
         cfg = self.config
-        now = time.monotonic()
-        last_sent = resubscribed = now
+        last_sent = resubscribed = subscribed
         ping_sent = None  # when the unanswered ping went out
         while not self._stop.is_set():
             now = time.monotonic()
@@ -220,26 +223,36 @@ class AccountListener:
     def _reread(self, client) -> None:
         """After (re)connecting: every appliance read again, differences published."""
         entries = client.list_devices(deadline=self._deadline())
-        items = []
+        items, unread = [], set()
         for entry in entries:
             device_id = entry.get("deviceId")
             if not device_id:
                 continue
+            if self._stop.is_set():
+                raise Stopped()
             try:
                 items.append(client.device(device_id, deadline=self._deadline()))
             except DeviceNotFound:
                 continue  # removed between the list and the read
+            except ReauthRequired:
+                raise
+            except PartnerError as exc:  # one unreadable appliance never blinds the account
+                unread.add(str(device_id))
+                log.warning("smarthq appliance unreadable after connecting", account=self.account_id,
+                            device=device_id, error=type(exc).__name__, detail=exc.detail)
         snapshot = snapshots.load(self.services.redis, self.account_id)
         self.mirror = AccountMirror(snapshot, self.services.settings.smarthq_profile_ids)
-        update = self.mirror.reread(items, time.time())
-        self._apply(update)
+        update = self.mirror.reread(items, time.time(), frozenset(unread))
+        self._apply(update, baseline=True)
         log.info("smarthq event stream connected", account=self.account_id,
-                 appliances=len(items), baseline=snapshot is None,
+                 appliances=len(items), unreadable=len(unread), baseline=snapshot is None,
                  changed=len(update.changes.results), new=len(update.changes.new_devices))
 
-    def _apply(self, update: Update) -> None:
+    def _apply(self, update: Update, *, baseline: bool = False) -> None:
         """Publish, store the snapshot, then commit: a failure before the commit leaves
-        the old snapshot in place, so the next re-read publishes the change again."""
+        the old snapshot in place, so the next re-read publishes the change again.
+        ``baseline``: a whole re-read, stored even when nothing changed, so the snapshot
+        (and its expiry) records that this account has been read, appliances or not."""
         found = update.changes
         if update.unmapped:
             log.warning("smarthq appliance the mapping cannot read", account=self.account_id,
@@ -248,7 +261,7 @@ class AccountListener:
             publish_devices(self.services, self.account_id, found.new_devices)
         if found.results:
             publish(self.services, self.account_id, found.results)
-        if update.write or update.delete:
+        if update.write or update.delete or baseline:
             snapshots.save(self.services.redis, self.account_id, update.write, update.delete)
         self.mirror.commit(update)
 

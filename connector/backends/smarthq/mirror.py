@@ -26,6 +26,7 @@ class Update:
     write: dict[str, dict] = field(default_factory=dict)  # snapshot entries by externalDeviceId
     delete: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)  # deviceIds the mapping could not read
+    unread: set[str] = field(default_factory=set)  # listed but not read: kept, not deleted
 
     def __bool__(self) -> bool:
         return bool(self.changes)
@@ -44,6 +45,7 @@ class AccountMirror:
         self.snapshot = snapshot
         self.profile_ids = profile_ids
         self.items: dict[str, dict] = {}
+        self.unread: set[str] = set()  # deviceIds listed at the last re-read but not read
         self._devices: dict[str, Device] = {}
 
     def knows(self, device_id: str) -> bool:
@@ -51,11 +53,15 @@ class AccountMirror:
 
     # -- updates ----------------------------------------------------------------------
 
-    def reread(self, items: list[dict], now: float) -> Update:
-        """The whole account read again: new, changed and vanished appliances."""
+    def reread(self, items: list[dict], now: float, unread: frozenset[str] = frozenset()) -> Update:
+        """The whole account read again: new, changed and vanished appliances.
+
+        ``unread``: deviceIds the account still lists but that could not be read this
+        time. They are not gone: their snapshot entries stay, and nothing is published
+        for them until a later read of the device succeeds."""
         fresh = {str(i["deviceId"]): i for i in items if i.get("deviceId")}
-        gone = {d: None for d in self.items if d not in fresh}
-        return self._update({**fresh, **gone}, now)
+        gone = {d: None for d in self.items if d not in fresh and d not in unread}
+        return self._update({**fresh, **gone}, now, unread=set(unread))
 
     def event(self, message: Mapping, now: float) -> Update | None:
         """A service, presence or alert event about a device we hold; None when it
@@ -78,6 +84,7 @@ class AccountMirror:
         return self._update({device_id: None}, now)
 
     def commit(self, update: Update) -> None:
+        self.unread = set(update.unread)
         for device_id, item in update.items.items():
             if item is None:
                 self.items.pop(device_id, None)
@@ -93,7 +100,8 @@ class AccountMirror:
     # -----------------------------------------------------------------------------------
 
     def _update(self, touched: dict[str, dict | None], now: float,
-                force: set[str] = frozenset()) -> Update:
+                force: set[str] = frozenset(), unread: set[str] | None = None) -> Update:
+        unread = (self.unread if unread is None else unread) - touched.keys()
         items = {**self.items, **touched}
         devices, readings, unmapped = [], {}, []
         for device_id, item in items.items():
@@ -115,10 +123,12 @@ class AccountMirror:
             if ext in readings and self.snapshot is not None:
                 found.results = [r for r in found.results if r.external_id != ext]
                 found.results.append(DeviceResult(ext, readings[ext]))
-        current = {d.external_id for d in devices}
+        kept = {mapping.external_id(d) for d in unread}
+        found.results = [r for r in found.results if r.external_id not in kept]
+        current = {d.external_id for d in devices} | kept
         write = {ext: found.snapshot[ext] for ext in readings if ext in found.snapshot}
         delete = [ext for ext in (self.snapshot or {}) if ext not in current]
-        return Update(found, touched, write, delete, unmapped)
+        return Update(found, touched, write, delete, unmapped, unread)
 
     def _device(self, device_id: str, item: Mapping, fresh: bool) -> Device | None:
         """The discovery view of an item, cached: it only changes when the item is read."""

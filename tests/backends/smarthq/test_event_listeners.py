@@ -7,13 +7,16 @@ import dataclasses
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
+import redis
 
 from connector.accounts import PartnerLink
+from connector.backends.smarthq import events
 from connector.backends.smarthq.events import EventListeners, listening_accounts, status
-from connector.backends.smarthq.leases import Leases
+from connector.backends.smarthq.leases import Leases, lease_key
 from tests.backends.smarthq.conftest import process_env
 from tests.backends.smarthq.test_events import QUICK, arrives, door
 from tests.waiting import wait_for
@@ -168,6 +171,79 @@ def test_an_account_whose_listener_ended_is_released_until_linked_again(services
     listeners.tick()
     assert account not in listeners.running
     assert Leases(services.redis, "x", 1).holders([account]) == {account: None}
+
+
+def test_an_unreadable_link_skips_its_account_and_not_the_others(services):
+    broken, healthy = link_accounts(services, 2)
+    # As after a secret-key rotation that dropped the old key: the record cannot be opened.
+    services.redis.hset(services.accounts._k("acct", broken, "links"), "smarthq", "not-a-fernet-token")
+    assert listening_accounts(services) == [healthy]
+    listeners = EventListeners(services, QUICK, listener=QuietListener)
+    listeners.tick()
+    assert list(listeners.running) == [healthy]
+
+
+def test_a_crashing_tick_costs_one_tick_not_the_process(services):
+    account, = link_accounts(services, 1)
+    starts = []
+
+    def flaky(*args):
+        starts.append(args)
+        if len(starts) == 1:
+            raise RuntimeError("a bug in starting a listener")
+        return QuietListener(*args)
+
+    listeners = EventListeners(services, QUICK.replace(tick_seconds=0.05), listener=flaky)
+    thread = threading.Thread(target=listeners.run, daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: account in listeners.running)
+        assert thread.is_alive() and len(starts) >= 2
+    finally:
+        listeners.stop()
+        thread.join(5)
+    assert not thread.is_alive() and listeners.running == {}
+
+
+class StuckListener(QuietListener):
+    """A listener whose thread is stuck in a partner call: it never ends when asked."""
+    waits: list
+
+    def signal_stop(self):
+        pass
+
+    def join(self, timeout=None):
+        self.waits.append(timeout)
+        time.sleep(timeout)
+
+
+def test_letting_go_waits_a_bounded_time_in_all_however_many_listeners_are_stuck(
+        services, monkeypatch):
+    monkeypatch.setattr(events, "STOP_WAIT_SECONDS", 0.3)
+    accounts = link_accounts(services, 6)
+    waits = []
+    StuckListener.waits = waits
+    listeners = EventListeners(services, QUICK, owner="first", listener=StuckListener)
+    listeners.tick()
+    listeners.shutdown()
+    # One shared deadline: the first join takes it all, the others wait no more.
+    assert len(waits) == 6 and sum(waits) <= 0.3
+    assert Leases(services.redis, "x", 1).holders(accounts) == {a: None for a in accounts}
+
+
+def test_leases_are_renewed_even_when_the_account_scan_fails(services, monkeypatch):
+    account, = link_accounts(services, 1)
+    listeners = EventListeners(services, QUICK, owner="first", listener=QuietListener)
+    listeners.tick()
+    services.redis.pexpire(lease_key(account), 100)  # about to lapse
+
+    def unreachable(*_):
+        raise redis.ConnectionError("scan failed")
+
+    monkeypatch.setattr(services.accounts, "links_version", unreachable)
+    with pytest.raises(redis.ConnectionError):
+        listeners.tick()
+    assert services.redis.pttl(lease_key(account)) > 1000  # renewed to a whole lease first
 
 
 # -- a killed process -----------------------------------------------------------------------

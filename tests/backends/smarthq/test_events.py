@@ -141,6 +141,34 @@ def test_a_dropped_socket_recovers_the_state_it_missed(services, installed, sim,
     assert smarthq.cloud.count(path=r"/v2/websocket$") >= 7  # the failures, then a fresh URL
 
 
+def test_an_appliance_that_cannot_be_read_does_not_blind_the_account(
+        services, installed, sim, smarthq, listen):  # noqa: F811
+    fridge, washer = installed.ext("refrigerator"), installed.ext("washer")
+    listen(installed.account_id).stop()  # the baseline holds every appliance
+    # SmartHQ refuses to read the washer (403) when the next listener connects.
+    smarthq.cloud.fail_next(1000, 403, path=rf"/v2/device/{installed.id('washer')}$", method="GET")
+    listener = listen(installed.account_id)
+    assert listener.sessions == 1
+    door(smarthq, installed, True)
+    assert arrives(services, sim, fridge, "st.contactSensor", "contact", "open")
+    assert washer not in sim.cloud.deleted_devices()  # unread is not gone
+    smarthq.cloud.clear_faults()
+    smarthq.cloud.start_cycle(installed.id("washer"))  # its next event reads it whole
+    assert arrives(services, sim, washer, "st.washerOperatingState", "machineState", "run")
+    assert washer not in sim.cloud.discovered_devices()  # SmartThings knew it already
+
+
+def test_an_appliance_added_while_nobody_listened_to_an_empty_account_is_announced(
+        services, installed, sim, smarthq, listen):  # noqa: F811
+    for device_id in list(installed.user.devices):
+        smarthq.cloud.remove_appliance(device_id)
+    listen(installed.account_id).stop()  # the baseline: no appliance at all
+    added = smarthq.cloud.add_appliance(installed.user, "dishwasher", nickname="Added Meanwhile")
+    listen(installed.account_id)
+    new_id = f"smarthq:{added.device_id}"
+    assert wait_for(lambda: drain(services) or new_id in sim.cloud.discovered_devices())
+
+
 def test_socket_closed_by_token_expiry_reconnects_with_a_refreshed_token(
         services, installed, sim, smarthq, listen):  # noqa: F811
     fridge = installed.ext("refrigerator")
@@ -172,6 +200,21 @@ def test_pings_keep_an_idle_socket_open(services, installed, smarthq, listen):
         assert listener.sessions == 1
         assert len(smarthq.cloud.socket_messages("websocket#ping")) >= 5
     finally:
+        smarthq.cloud.set_ws_idle_timeout(None)
+
+
+def test_a_slow_reread_is_followed_by_a_ping_at_once(services, installed, smarthq, listen):
+    # Reading the eight appliances again takes about 3 s; SmartHQ closes a socket silent
+    # for 4 s. The ping clock runs from the subscription, not from the end of the
+    # re-read, so the first ping goes out as soon as the re-read ends, in time.
+    smarthq.cloud.set_ws_idle_timeout(4.0)
+    smarthq.cloud.set_latency(0.33)
+    try:
+        listener = listen(installed.account_id, QUICK.replace(ping_seconds=1.5))
+        time.sleep(2.5)
+        assert listener.sessions == 1
+    finally:
+        smarthq.cloud.set_latency(0)
         smarthq.cloud.set_ws_idle_timeout(None)
 
 

@@ -162,6 +162,40 @@ def test_a_device_gone_from_a_reread_is_deleted():
     assert not mirror.reread([washer], NOW)  # deleted once, not again
 
 
+def test_a_listed_device_that_could_not_be_read_is_kept_not_deleted():
+    fridge, washer = load(FRIDGE), load(WASHER)
+    stored = mirrored(fridge, washer).snapshot
+    mirror = AccountMirror(stored)  # a new session: nothing held yet
+    update = mirror.reread([fridge], NOW, unread=frozenset({washer["deviceId"]}))
+    assert not update and update.delete == []
+    mirror.commit(update)
+    assert mirror.snapshot[ext(washer)] == stored[ext(washer)]
+    assert not mirror.knows(washer["deviceId"])
+    # Events about the other appliances do not take it for gone either.
+    opened = mirror.event(door_open(fridge), NOW)
+    assert [r.external_id for r in opened.changes.results] == [ext(fridge)]
+    assert opened.delete == []
+    mirror.commit(opened)
+    # Read later (an event about it), it is the device SmartThings knows, not a new one.
+    service(washer, "door")["state"]["singleOpen"] = True
+    later = mirror.device(washer, NOW)
+    assert later.changes.new_devices == []
+    assert later.changes.results == [
+        DeviceResult(ext(washer), [State("st.contactSensor", "contact", "open")])]
+    mirror.commit(later)
+    assert mirror.unread == set()
+
+
+def test_an_unread_device_found_gone_later_is_deleted():
+    fridge, washer = load(FRIDGE), load(WASHER)
+    mirror = AccountMirror(mirrored(fridge, washer).snapshot)
+    mirror.commit(mirror.reread([fridge], NOW, unread=frozenset({washer["deviceId"]})))
+    update = mirror.forget(washer["deviceId"], NOW)
+    assert [(r.external_id, [e.enum for e in r.errors]) for r in update.changes.results] == \
+        [(ext(washer), [DeviceErrorEnum.DEVICE_DELETED])]
+    assert update.delete == [ext(washer)]
+
+
 def test_forget_deletes_a_device():
     fridge, washer = load(FRIDGE), load(WASHER)
     mirror = mirrored(fridge, washer)
