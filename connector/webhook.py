@@ -44,6 +44,16 @@ def _json(body: dict, status: int = 200) -> Response:
                     mimetype="application/json")
 
 
+def _read_body(limit: int) -> bytes:
+    """The body, refused when over ``limit``. A chunked body has no Content-Length for
+    werkzeug to refuse up front: its stream stops quietly at the limit, so a byte left
+    behind it means the body was longer."""
+    raw = request.get_data(cache=False)
+    if len(raw) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return raw
+
+
 @bp.post("/st-schema")
 def st_schema() -> Response:
     started = time.perf_counter()
@@ -52,7 +62,7 @@ def st_schema() -> Response:
     headers = schema.read_headers(None)
     try:
         try:
-            raw = request.get_data(cache=False)
+            raw = _read_body(services.settings.max_body_bytes)
         except RequestEntityTooLarge:
             raise ProtocolError(GlobalErrorEnum.BAD_REQUEST,
                                 f"body exceeds {services.settings.max_body_bytes} bytes")

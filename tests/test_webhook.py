@@ -1,6 +1,7 @@
 """POST /st-schema: every interaction type and every protocol error path."""
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -213,6 +214,25 @@ def test_oversized_body_is_refused_cleanly(client, account, services):
     assert resp.status_code == 200
     assert global_error(body) == "BAD-REQUEST"
     assert "exceeds" in body["globalError"]["detail"]
+
+
+def chunked(client, raw: bytes):
+    """POST ``raw`` without a Content-Length, as gunicorn hands over a chunked body."""
+    resp = client.post("/st-schema", input_stream=io.BytesIO(raw), content_type="application/json",
+                       headers={"Transfer-Encoding": "chunked"},
+                       environ_overrides={"wsgi.input_terminated": True})
+    return resp, resp.get_json()
+
+
+def test_an_oversized_chunked_body_is_refused_not_cut_short(client, account, services):
+    limit = services.settings.max_body_bytes
+    valid = json.dumps(stclient.discovery(account[1].access_token)).encode()
+    resp, body = chunked(client, valid + b" " * (limit - len(valid)) + b"trailing junk")
+    assert resp.status_code == 200 and global_error(body) == "BAD-REQUEST"
+    assert "exceeds" in body["globalError"]["detail"]
+    # A chunked body within the limit is read whole.
+    resp, body = chunked(client, valid)
+    assert body["headers"]["interactionType"] == "discoveryResponse"
 
 
 def test_errors_never_echo_the_token(client, account):

@@ -22,9 +22,11 @@ from authlib.oauth2.rfc6749.errors import (
     InsecureTransportError,
     InvalidClientError,
     InvalidGrantError,
+    InvalidRequestError,
 )
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import Blueprint, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from connector import logs
 from connector.accounts import AuthError, IssuedTokens
@@ -188,11 +190,14 @@ class OAuthServer(AuthorizationServer):
     def authenticate_client(self, request, methods, endpoint="token"):
         try:
             return super().authenticate_client(request, methods, endpoint)
-        except InvalidClientError as exc:
-            # Always 401 with a Basic challenge: we accept Basic, so say so (RFC 6749 §5.2).
-            exc.status_code = 401
-            exc.description = "Client authentication failed."
-            raise
+        except InvalidClientError as caught:
+            exc = caught
+        except ValueError:  # Basic credentials that do not decode (not UTF-8)
+            exc = InvalidClientError()
+        # Always 401 with a Basic challenge: we accept Basic, so say so (RFC 6749 §5.2).
+        exc.status_code = 401
+        exc.description = "Client authentication failed."
+        raise exc
 
     def _issue(self, grant_type, client, user=None, scope=None, expires_in=None,
                include_refresh_token=True):
@@ -276,3 +281,5 @@ def token():
         return srv.create_token_response()
     except InsecureTransportError as error:  # raised before authlib's own error handling
         return srv.handle_error_response(None, error)
+    except RequestEntityTooLarge:  # the form is parsed inside authlib: answer in its terms
+        return srv.handle_error_response(None, InvalidRequestError("request body too large"))

@@ -5,6 +5,8 @@ still works (checked through ``Accounts.resolve``, what the webhook uses).
 """
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from connector import stclient
@@ -206,6 +208,20 @@ def test_missing_client_credentials_are_refused_with_401(client, code):
     resp = client.post("/oauth/token", data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": ST_REDIRECT})
     oauth_error(resp, 401, "invalid_client")
+
+
+def test_basic_credentials_that_do_not_decode_are_an_invalid_client(client, code):
+    undecodable = base64.b64encode(b"\xff\xfe:\xff").decode()
+    resp = client.post("/oauth/token", headers={"Authorization": f"Basic {undecodable}"}, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": ST_REDIRECT})
+    oauth_error(resp, 401, "invalid_client")
+
+
+def test_a_token_request_over_the_body_limit_is_an_invalid_request(client, services):
+    resp = client.post("/oauth/token", data={
+        "grant_type": "refresh_token", "client_id": ST_OAUTH_CLIENT_ID,
+        "refresh_token": "x" * (services.settings.max_body_bytes + 1)})
+    oauth_error(resp, 400, "invalid_request")
 
 
 def test_an_unknown_grant_type_is_refused(client):
