@@ -23,7 +23,7 @@ import hmac
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import redis
 
@@ -66,8 +66,8 @@ class Installation:
 @dataclass(frozen=True)
 class IssuedTokens:
     installation_id: str
-    access_token: str
-    refresh_token: str
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     expires_in: int
 
 
@@ -76,8 +76,8 @@ class PartnerLink:
     """A partner account linked to one of ours; the tokens are plaintext in memory only."""
 
     backend: str
-    access_token: str
-    refresh_token: str | None = None
+    access_token: str = field(repr=False)  # repr, hence any log line, never shows a token
+    refresh_token: str | None = field(default=None, repr=False)
     expires_at: float | None = None
     partner_account_id: str | None = None
     needs_relink: bool = False

@@ -17,10 +17,11 @@ import structlog
 REDACTED = "[redacted]"
 _SECRET_KEYS = {"authorization", "code", "password", "cookie", "client_secret", "clientsecret"}
 _SECRET_SUFFIXES = ("token", "secret", "password", "_key", "apikey")
-# Credentials that hide inside free text: "Bearer abc", "access_token=abc", "code=abc".
+# Credentials that hide inside free text: "Bearer abc", "access_token=abc", "code=abc",
+# and quoted, as in a JSON or Python dict rendered into a message: '"access_token": "abc"'.
 _SECRET_IN_TEXT = re.compile(
-    r"(?i)(bearer\s+|(?:access_token|refresh_token|client_secret|code|token|password)[=:]\s*)"
-    r"[^\s&\"',;]+"
+    r"(?i)(bearer\s+|(?:access_token|refresh_token|client_secret|code|token|password)"
+    r"[\"']?\s*[=:]\s*[\"']?)[^\s&\"',;]+"
 )
 
 

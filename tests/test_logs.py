@@ -2,6 +2,7 @@ import io
 import json
 
 from connector import logs, stclient
+from connector.accounts import IssuedTokens, PartnerLink
 
 
 def capture(app_client, payload):
@@ -39,6 +40,21 @@ def test_redact_masks_secret_keys_and_inline_credentials():
     assert redacted["nested"]["list"][0]["code"] == logs.REDACTED
     assert "abc.def" not in redacted["msg"] and "xyz" not in redacted["msg"]
     assert redacted["status_code"] == 401
+
+
+def test_quoted_credentials_in_text_are_masked():
+    for text in ('reply {"access_token": "s3cr3t", "expires_in": 3600}',
+                 "reply {'refresh_token': 's3cr3t'}", "access_token='s3cr3t'"):
+        assert "s3cr3t" not in logs.redact(text), text
+    assert "3600" in logs.redact('{"access_token": "s3cr3t", "expires_in": 3600}')
+
+
+def test_a_partner_link_or_issued_tokens_never_show_their_tokens_when_printed():
+    link = PartnerLink("kasa", "access-s3cr3t", "refresh-s3cr3t", None, "K1")
+    issued = IssuedTokens("inst-1", "access-s3cr3t", "refresh-s3cr3t", 60)
+    for value in (link, issued):
+        assert "s3cr3t" not in repr(value) and "s3cr3t" not in str(value)
+    assert "K1" in repr(link)
 
 
 def test_standard_library_loggers_are_redacted_too():
