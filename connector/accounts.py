@@ -229,14 +229,22 @@ class Accounts:
             raise IntegrationDeleted("the integration was removed")
         if float(record["expires_at"]) <= self.clock():
             raise TokenExpired("token expired")
-        if not self.exists(record["account_id"]):
+        pipe = self.r.pipeline(transaction=False)
+        pipe.exists(self._k("acct", record["account_id"]))
+        pipe.exists(self._k("inst", record["installation_id"]))
+        account_exists, installation_exists = pipe.execute()
+        if not account_exists:
             raise IntegrationDeleted("the account was removed")
+        if not installation_exists:  # e.g. tokens a rotation stored while it was removed
+            raise IntegrationDeleted("the installation was removed")
         return Installation(record["installation_id"], record["account_id"])
 
-    def resolve_any(self, token: str, kind: str = "access") -> Installation | None:
-        """The installation of a known token even if it expired; None if unknown or removed."""
+    def resolve_any(self, token: str, kind: str = "access", *,
+                    removed: bool = False) -> Installation | None:
+        """The installation of a known token even if it expired (and, with ``removed``,
+        even if the installation was removed); None if unknown."""
         record = self._lookup(token, kind)
-        if record is None or record.get("state") == DELETED:
+        if record is None or (record.get("state") == DELETED and not removed):
             return None
         return Installation(record["installation_id"], record["account_id"])
 
@@ -250,6 +258,10 @@ class Accounts:
         if not record or not hmac.compare_digest(record.get("digest", ""), token_digest):
             return None
         return record if record.get("kind") == kind else None
+
+    def installation(self, installation_id: str) -> Installation | None:
+        account_id = self.r.hget(self._k("inst", installation_id), "account_id")
+        return Installation(installation_id, account_id) if account_id else None
 
     def installations(self, account_id: str) -> list[str]:
         return sorted(self.r.smembers(self._k("acct", account_id, "installations")))

@@ -17,10 +17,9 @@ from connector import capabilities, logs, schema
 from connector.accounts import AuthError, Installation
 from connector.backends.base import CallContext, LinkExpired, PartnerError, device_error_for
 from connector.callbacks.credentials import request_exchange
-from connector.callbacks.pending import Pending
 from connector.callbacks.publish import publish_command_results
 from connector.callbacks.urls import is_allowed
-from connector.oauth.unlink import release_if_unused
+from connector.oauth.unlink import forget_installation
 from connector.model import (
     DeviceErrorEnum,
     DeviceRequest,
@@ -142,20 +141,14 @@ def grant_callback_access(req: InboundRequest, services: Services) -> dict:
 
 def integration_deleted(req: InboundRequest, services: Services) -> dict:
     """Idempotent: an unknown, expired or already removed token still succeeds."""
-    try:
-        installation = services.accounts.resolve(req.token)
-    except AuthError as exc:
-        installation = services.accounts.resolve_any(req.token)
-        if installation is None:
-            log.info("integrationDeleted for a token we no longer know", reason=exc.enum)
-    if installation is not None:
+    # Even an already removed installation is forgotten again: a retry after a failure
+    # part-way (the partner unlink, Redis) finishes the job.
+    installation = services.accounts.resolve_any(req.token, removed=True)
+    if installation is None:
+        log.info("integrationDeleted for a token we do not know")
+    else:
         logs.bind_request(account=installation.account_id, installation=installation.id)
-        services.accounts.remove_installation(installation.id)
-        dropped = Pending(services.redis).discard(installation.id)  # nobody to deliver to now
-        log.info("installation removed", pending_dropped=dropped)
-
-        # The account's last installation gone: nobody may use its partner links now.
-        release_if_unused(services, installation.account_id)
+        forget_installation(services, installation)
     return schema.echo_response(req.interaction_type, req.request_id)
 
 

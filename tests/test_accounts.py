@@ -89,6 +89,19 @@ def test_expired_token_says_expired_until_retention_ends(store, clock, redis_cli
     assert store.resolve_any(issued.access_token).id == issued.installation_id
 
 
+def test_tokens_stored_for_a_removed_installation_do_not_work(store):
+    # A refresh-token rotation racing integrationDeleted: the installation is removed
+    # between the rotation's checks and the storing of the new pair.
+    account_id = store.create()
+    first = store.issue_tokens(account_id)
+    store.remove_installation(first.installation_id)
+    late = store.issue_tokens(account_id, first.installation_id)
+    with pytest.raises(IntegrationDeleted):
+        store.resolve(late.access_token)
+    with pytest.raises(IntegrationDeleted):
+        store.resolve(late.refresh_token, "refresh")
+
+
 def test_removed_installation_leaves_a_tombstone(store, redis_client):
     account_id = store.create()
     issued = store.issue_tokens(account_id)
@@ -96,6 +109,7 @@ def test_removed_installation_leaves_a_tombstone(store, redis_client):
     with pytest.raises(IntegrationDeleted):
         store.resolve(issued.access_token)
     assert store.resolve_any(issued.access_token) is None
+    assert store.resolve_any(issued.access_token, removed=True).account_id == account_id
     assert store.installations(account_id) == []
     assert 0 < redis_client.ttl(f"stc:tok:{digest(issued.access_token)}") <= TOKEN_RETENTION
     assert store.remove_installation(issued.installation_id) is False  # idempotent

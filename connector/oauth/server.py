@@ -32,6 +32,7 @@ from connector import logs
 from connector.accounts import AuthError, IssuedTokens
 from connector.oauth import pages
 from connector.oauth.codes import CodeStore
+from connector.oauth.unlink import forget_installation
 from connector.oauth.urls import external_url
 
 REFRESH_REUSE_GRACE = 120  # seconds a rotated refresh token may be retried once
@@ -170,6 +171,7 @@ class OAuthServer(AuthorizationServer):
     def __init__(self, services):
         super().__init__()  # no init_app: nothing comes from Flask config
         settings = services.settings
+        self.services = services
         self.accounts = services.accounts
         self.codes = CodeStore(services.redis, lambda: self.accounts.clock())
         self.client = None
@@ -213,7 +215,9 @@ class OAuthServer(AuthorizationServer):
     def void_replayed_code(self, code: str) -> None:
         installation_id = self.codes.replayed(code)
         if installation_id:
-            self.accounts.remove_installation(installation_id)
+            installation = self.accounts.installation(installation_id)
+            if installation is not None:
+                forget_installation(self.services, installation)
             log.warning("authorization code replayed: its installation was removed",
                         installation=installation_id)
 

@@ -1,6 +1,8 @@
-"""Releasing partner links once no SmartThings installation uses an account any more.
+"""Removing a SmartThings installation, and releasing partner links once no
+installation uses an account any more.
 
-Called after ``integrationDeleted`` removed an installation. Each partner hears that we
+``forget_installation`` serves ``integrationDeleted`` and a replayed authorization code
+alike; every step is idempotent, so a retry finishes what a failed attempt began. Each partner hears that we
 are done (Kasa: ``POST /account/unlink``; SmartHQ documents no revocation) and the
 sealed tokens are deleted whatever the partner answered: the user removed us, so
 keeping their credentials would be the wrong failure.
@@ -8,10 +10,21 @@ keeping their credentials would be the wrong failure.
 from __future__ import annotations
 
 from connector import logs
+from connector.accounts import Installation
 from connector.backends.base import PartnerError
+from connector.callbacks.pending import Pending
 from connector.oauth.partners import PARTNERS
 
 log = logs.get_logger(__name__)
+
+
+def forget_installation(services, installation: Installation) -> None:
+    """Revoke the installation's tokens, drop its undelivered states (nobody to deliver
+    to now) and, if it was the account's last, release the account's partner links."""
+    services.accounts.remove_installation(installation.id)
+    dropped = Pending(services.redis).discard(installation.id)
+    log.info("installation removed", installation=installation.id, pending_dropped=dropped)
+    release_if_unused(services, installation.account_id)
 
 
 def release_if_unused(services, account_id: str) -> list[str]:

@@ -1,6 +1,8 @@
 """integrationDeleted: the installation's tokens die; the last one takes the partner links."""
 from __future__ import annotations
 
+import redis
+
 from connector import stclient
 from connector.accounts import AuthError, PartnerLink
 
@@ -73,3 +75,36 @@ def test_deleting_twice_is_harmless(linker, client, kasa_user, kasa):
     delete(client, tokens["access_token"])
     delete(client, tokens["access_token"])
     assert kasa.cloud.count("/account/unlink$") == 1
+
+
+def test_a_retried_integration_deleted_finishes_what_a_failed_one_began(
+        linker, client, services, kasa, kasa_user, monkeypatch):
+    from connector.oauth import unlink
+
+    tokens = linked(linker, client, kasa_user)
+    (account_id,) = services.accounts.list()
+    real = unlink.release_if_unused
+
+    def unreachable(*_):
+        raise redis.ConnectionError("Redis went away mid-request")
+
+    monkeypatch.setattr(unlink, "release_if_unused", unreachable)
+    resp = client.post("/st-schema", json=stclient.integration_deleted(tokens["access_token"]))
+    assert resp.status_code == 503  # SmartThings retries
+    assert services.accounts.installations(account_id) == []  # removed before the failure
+    assert services.accounts.links(account_id) != []
+
+    monkeypatch.setattr(unlink, "release_if_unused", real)
+    delete(client, tokens["access_token"])
+    assert services.accounts.links(account_id) == []
+    assert kasa.cloud.count("/account/unlink$", "POST") == 1
+
+
+def test_a_replayed_code_removes_its_installation_and_releases_an_unused_account(
+        linker, client, services, kasa, kasa_user):
+    code = linker.link(kasa_user)["code"]
+    assert exchange(client, code).status_code == 200
+    (account_id,) = services.accounts.list()
+    assert exchange(client, code).status_code == 400
+    assert services.accounts.installations(account_id) == []
+    assert services.accounts.links(account_id) == []
