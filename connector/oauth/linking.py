@@ -35,22 +35,29 @@ def _lock(r, name: str, seconds: int):
 
 
 def existing_account(accounts: Accounts, links: list[PartnerLink]) -> str | None:
-    """The known account most of these links belong to (ties: the first link's)."""
+    """The known account these links join: the one holding most of them (ties: the
+    first link's), among those holding no other account of the same partner. An account
+    with another SmartHQ user or Kasa account is someone else's, or another household:
+    joining it would replace that link."""
+    fresh = {link.backend: link.partner_account_id for link in links}
     owners = [accounts.account_for_partner(link.backend, link.partner_account_id)
               for link in links if link.partner_account_id]
-    known = Counter(owner for owner in owners if owner)
+    compatible = {owner for owner in set(owners) if owner and not any(
+        held.backend in fresh and held.partner_account_id != fresh[held.backend]
+        for held in accounts.links(owner))}
+    known = Counter(owner for owner in owners if owner in compatible)
     if not known:
         return None
     best = max(known.values())
-    return next(owner for owner in owners if owner and known[owner] == best)
+    return next(owner for owner in owners if owner in known and known[owner] == best)
 
 
 def settle(accounts: Accounts, links: list[PartnerLink]) -> str:
     """Store ``links`` in the account they belong to (created if none) and return its id.
 
-    If the user signed in to partner accounts held by two different accounts of ours,
-    the links move to the account holding most of them: the user just proved they own
-    each partner account, and one SmartThings link must see all of them.
+    Other accounts holding one of these partner accounts keep their link: taking it away
+    would cut off their SmartThings installations, which are not this user's to change.
+    The partner index names the account linked last.
     """
     if not links:
         raise ValueError("nothing to link")
@@ -62,10 +69,5 @@ def settle(accounts: Accounts, links: list[PartnerLink]) -> str:
             target = accounts.create()
             log.info("account created by linking", account=target)
         for link in links:
-            previous = accounts.account_for_partner(link.backend, link.partner_account_id)
-            if previous and previous != target:
-                accounts.release_link(previous, link.backend)
-                log.warning("partner account moved between accounts", backend=link.backend,
-                            from_account=previous, to_account=target)
             accounts.link_partner(target, link)
         return target

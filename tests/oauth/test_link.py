@@ -242,7 +242,7 @@ def test_the_page_shows_what_a_known_account_already_has(linker, kasa_user, serv
     assert "Connected earlier" in linker.page()
 
 
-def test_settle_moves_links_to_the_account_holding_most_of_them(services):
+def test_settle_joins_the_account_holding_most_and_leaves_the_others_their_links(services):
     accounts = services.accounts
     home = accounts.create()
     accounts.link_partner(home, PartnerLink("kasa", "a1", "r1", None, "K1"))
@@ -251,12 +251,25 @@ def test_settle_moves_links_to_the_account_holding_most_of_them(services):
     accounts.link_partner(other, PartnerLink("kasa", "a3", "r3", None, "K2"))
     target = linking.settle(accounts, [PartnerLink("kasa", "b1", "s1", None, "K2"),
                                        PartnerLink("smarthq", "b2", "s2", None, "S1")])
-    # A tie (one each): the first link's account wins, and the other one's link moves.
+    # home holds another Kasa account (K1), so only other can be joined.
     assert target == other
     assert accounts.link(other, "smarthq").partner_account_id == "S1"
-    assert accounts.link(home, "smarthq") is None
+    assert accounts.link(home, "smarthq").partner_account_id == "S1"  # not taken away
     assert accounts.account_for_partner("smarthq", "S1") == other
     assert accounts.account_for_partner("kasa", "K1") == home
+
+
+def test_someone_knowing_a_shared_kasa_password_never_replaces_anothers_smarthq_link(services):
+    accounts = services.accounts
+    alice = accounts.create()
+    accounts.link_partner(alice, PartnerLink("kasa", "a1", "r1", None, "K-shared"))
+    accounts.link_partner(alice, PartnerLink("smarthq", "a2", "r2", None, "S-alice"))
+    bob = linking.settle(accounts, [PartnerLink("kasa", "b1", "s1", None, "K-shared"),
+                                    PartnerLink("smarthq", "b2", "s2", None, "S-bob")])
+    assert bob != alice
+    assert accounts.link(alice, "smarthq").partner_account_id == "S-alice"
+    assert accounts.link(alice, "kasa").access_token == "a1"
+    assert {link.partner_account_id for link in accounts.links(bob)} == {"K-shared", "S-bob"}
 
 
 def test_a_stale_partner_index_entry_is_ignored(services):
