@@ -21,6 +21,9 @@ DEFAULT_REDIRECT_URIS = (
     "https://c2c-ap.smartthings.com/oauth/callback",
 )
 DEFAULT_CALLBACK_HOSTS = ("*.smartthings.com",)
+# Kasa requests one poll takes at once to read a metering device (device info + real-time
+# energy): the request budget's burst must hold at least that many.
+KASA_METERED_READ_REQUESTS = 2
 
 
 class ConfigError(ValueError):
@@ -205,6 +208,10 @@ class Settings:
             problems.append(f"unknown settings: {', '.join(sorted(overrides))}")
         if values.get("request_deadline") and values["request_deadline"] >= 10:
             problems.append("REQUEST_DEADLINE_SECONDS: must stay under SmartThings' 10 s ceiling")
+        burst = values.get("kasa_rate_burst")
+        if burst is not None and burst < KASA_METERED_READ_REQUESTS:
+            problems.append(f"KASA_RATE_BURST: must be at least {KASA_METERED_READ_REQUESTS}, the "
+                            "requests a poll takes at once to read an energy-metering device")
         if problems:
             raise ConfigError(problems)
         return cls(**values)

@@ -62,6 +62,13 @@ def test_deadline_must_stay_under_smartthings_ceiling():
         Settings.from_env({"REQUEST_DEADLINE_SECONDS": "12"})
 
 
+def test_rate_burst_must_cover_one_metering_device_read():
+    # Reading an energy-metering device takes two Kasa requests at once.
+    with pytest.raises(ConfigError, match="KASA_RATE_BURST"):
+        Settings.from_env({"KASA_RATE_BURST": "1"})
+    assert Settings.from_env({"KASA_RATE_BURST": "2"}).kasa_rate_burst == 2
+
+
 def test_production_problems_name_missing_variables():
     problems = Settings.from_env({}).production_problems({})
     joined = " ".join(problems)

@@ -9,14 +9,17 @@ poll draws from one token bucket, because Kasa rate-limits the app as a whole.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
 from connector import changes, logs
 from connector.backends.base import CallContext, LinkExpired, PartnerError, RetryableError
 from connector.backends.kasa import mapping
-from connector.callbacks.publish import publish, publish_devices
+from connector.callbacks.publish import now_ms, publish, publish_devices
+from connector.model import State
 from connector.ratelimit import TokenBucket
+from connector.settings import KASA_METERED_READ_REQUESTS
 
 SNAPSHOT_TTL = 7 * 24 * 3600  # a reading older than a week is no baseline anymore
 POLL_DEADLINE = 60.0  # seconds one account's poll may take, waits for the budget included
@@ -40,19 +43,29 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
     ctx = CallContext(account_id, None, time.monotonic() + POLL_DEADLINE)
     client = backend.client(account_id)
 
+    # Kasa states carry no time of their own, and publish would stamp them when they are
+    # published: each reading is stamped with the time just before its read instead, so
+    # a change SmartThings learns of meanwhile (a command) is not overwritten by it.
     _spend(budget, 1, ctx)
-    raw_devices = client.list_devices(deadline=ctx.deadline).get("devices") or []
-    devices, readings = [], {}
+    listed_at = now_ms()
+    raw_devices = _device_list(client.list_devices(deadline=ctx.deadline), account_id)
+    devices, readings, unmapped = [], {}, set()
     for raw in raw_devices:
         try:
             device = mapping.to_device(raw)
-        except (KeyError, TypeError, ValueError):
-            continue  # discovery logs these; a poll need not repeat it
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            # Still listed, only unreadable: keeps its last values and is not deleted.
+            ext_id = _listed_id(raw)
+            if ext_id is not None:
+                unmapped.add(ext_id)
+            log.warning("poll could not map a listed Kasa device", device=ext_id, error=str(exc))
+            continue
         devices.append(device)
         if raw.get("online") is False:  # the list already says so: no need to ask again
-            readings[device.external_id] = [mapping.health_state(False)]
+            readings[device.external_id] = _stamped([mapping.health_state(False)], listed_at)
             continue
-        _spend(budget, 2 if mapping.reports_energy(raw) else 1, ctx)
+        _spend(budget, KASA_METERED_READ_REQUESTS if mapping.reports_energy(raw) else 1, ctx)
+        read_at = now_ms()
         try:
             result = backend.refresh(device.external_id, ctx)
         except LinkExpired:
@@ -60,10 +73,10 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
         except PartnerError as exc:  # this device keeps its last values until next time
             log.info("poll could not read a device", device=device.external_id, error=exc.detail)
             continue
-        readings[device.external_id] = result.states
+        readings[device.external_id] = _stamped(result.states, read_at)
 
     previous = _load(services, account_id)
-    found = changes.diff(previous, devices, readings)
+    found = changes.diff(previous, devices, readings, unmapped)
     if found.new_devices:
         publish_devices(services, account_id, found.new_devices)
     if found.results:
@@ -72,6 +85,26 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
     log.info("kasa poll", account=account_id, devices=len(devices), changed=len(found.results),
              new=len(found.new_devices))
     return found
+
+
+def _device_list(data, account_id: str) -> list:
+    """The ``devices`` of a list response; a malformed one fails the poll, deleting nothing."""
+    devices = data.get("devices") if isinstance(data, dict) else None
+    if not isinstance(devices, list):
+        log.warning("malformed Kasa device list, poll abandoned", account=account_id,
+                    keys=sorted(data) if isinstance(data, dict) else type(data).__name__)
+        raise MalformedDeviceList("the Kasa device list has no devices array")
+    return devices
+
+
+def _listed_id(raw) -> str | None:
+    """The externalDeviceId a list entry names, if it names one (as ``to_device`` reads it)."""
+    kasa_id = raw.get("id") if isinstance(raw, dict) else None
+    return mapping.external_id(str(kasa_id)) if kasa_id else None
+
+
+def _stamped(states: list[State], at_ms: int) -> list[State]:
+    return [dataclasses.replace(state, timestamp=at_ms) for state in states]
 
 
 def _spend(budget: TokenBucket, count: int, ctx: CallContext) -> None:
@@ -86,3 +119,7 @@ def _load(services, account_id: str) -> changes.Snapshot | None:
 
 class PollBudgetExhausted(RetryableError):
     """The app-wide Kasa budget could not serve this poll in time; the next one will."""
+
+
+class MalformedDeviceList(RetryableError):
+    """Kasa answered the device list without a devices array; the next poll tries again."""

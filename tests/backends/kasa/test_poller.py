@@ -2,12 +2,22 @@
 simulated SmartThings receiver as a stateCallback (poll → publish → RQ worker → HTTP)."""
 from __future__ import annotations
 
+import itertools
+import json
+
 import pytest
 
 from connector import clock
-from connector.backends.kasa.poller import PollBudgetExhausted, poll_account
+from connector.backends.kasa.client import KasaClient
+from connector.backends.kasa.poller import (
+    MalformedDeviceList,
+    PollBudgetExhausted,
+    poll_account,
+    snapshot_key,
+)
+from connector.callbacks import publish as publishing
 from connector.ratelimit import TokenBucket
-from tests.callbacks.conftest import drain, fast, grant, sim, st_server  # noqa: F401  (fixtures)
+from tests.callbacks.conftest import drain, fast, grant, sim, st_server, switch  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
@@ -79,6 +89,75 @@ def test_new_device_is_announced_and_vanished_one_deleted(services, installed, s
     assert f"kasa:{added.id}" in sim.cloud.discovered_devices()
     assert latest(sim, f"kasa:{added.id}", "st.switch", "switch") == "on"
     assert gone in sim.cloud.deleted_devices()
+
+
+def kept_snapshot(services, account_id):
+    return json.loads(services.redis.get(snapshot_key(account_id)))
+
+
+def kasa_answers(monkeypatch, rewrite):
+    """Kasa's device list, passed through ``rewrite`` before the poller sees it."""
+    read = KasaClient.list_devices
+    monkeypatch.setattr(KasaClient, "list_devices", lambda self, **kw: rewrite(read(self, **kw)))
+
+
+def test_a_listed_device_that_cannot_be_mapped_is_not_deleted(services, installed, sim, monkeypatch):  # noqa: F811
+    plug = installed.ext("HS100")
+    poll_account(services, installed.account_id)
+    before = kept_snapshot(services, installed.account_id)
+
+    def garble_plug(data):
+        for raw in data["devices"]:
+            if f"kasa:{raw['id']}" == plug:
+                raw["capability"] = 7  # traits no mapping can read
+        return data
+
+    with monkeypatch.context() as m:
+        kasa_answers(m, garble_plug)
+        found = poll_account(services, installed.account_id)
+    assert plug not in {r.external_id for r in found.results}
+    assert kept_snapshot(services, installed.account_id)[plug] == before[plug]
+    drain(services)
+    assert plug not in sim.cloud.deleted_devices()
+    # Readable again, it is the same device: not announced as a new one.
+    found = poll_account(services, installed.account_id)
+    assert plug not in [d.external_id for d in found.new_devices]
+
+
+@pytest.mark.parametrize("answer", [{"accountId": "x"}, {"accountId": "x", "devices": None}],
+                         ids=["no-devices-key", "devices-not-a-list"])
+def test_a_malformed_device_list_fails_the_poll_and_deletes_nothing(services, installed, sim, monkeypatch, answer):  # noqa: F811
+    poll_account(services, installed.account_id)
+    before = kept_snapshot(services, installed.account_id)
+    kasa_answers(monkeypatch, lambda data: answer)
+    with pytest.raises(MalformedDeviceList):
+        poll_account(services, installed.account_id)
+    assert kept_snapshot(services, installed.account_id) == before
+    drain(services)
+    assert sim.cloud.deleted_devices() == set()
+
+
+def test_a_command_after_the_read_wins_over_the_polled_value(services, installed, sim, kasa, monkeypatch):  # noqa: F811
+    plug = installed.ext("HS100")
+    poll_account(services, installed.account_id)  # baseline: the plug is off
+    kasa.cloud.change_state(kasa_id(plug), {"powered": True})
+    backend = services.backends["kasa"]
+    read = backend.refresh
+
+    def read_then_command(external_id, ctx):
+        result = read(external_id, ctx)  # the poll reads "on" ...
+        if external_id == plug:  # ... then a SmartThings command turns the plug off
+            kasa.cloud.change_state(kasa_id(plug), {"powered": False})
+            publishing.publish(services, installed.account_id, [switch(plug, "off")])
+        return result
+
+    # Whatever is published from now on is stamped clearly later than the poll's reads.
+    later = itertools.count(publishing.now_ms() + 60_000, 1_000)
+    monkeypatch.setattr(publishing, "now_ms", lambda: next(later))
+    monkeypatch.setattr(backend, "refresh", read_then_command)
+    poll_account(services, installed.account_id)
+    drain(services)
+    assert latest(sim, plug, "st.switch", "switch") == "off"
 
 
 def test_polls_share_one_request_budget(services, installed, redis_client):
