@@ -66,6 +66,7 @@ def pending_report(services) -> list[dict]:
             "next_attempt_at": status.get("next_attempt_at"),
             "in_flight": status.get("in_flight"),
             "parked_reason": status.get("parked_reason"),
+            "failed_job": status.get("failed_job"),
             "grant_needed": services.accounts.callback_grant_needed(inst),
         })
     return rows

@@ -9,6 +9,9 @@ One entry per coalescing key, so a newer value replaces an older one in place:
 * ``["e", device, errorEnum]`` a device error (``DEVICE-DELETED`` …);
 * ``["d", device]`` a device to announce with discoveryCallback.
 
+A device's ``DEVICE-DELETED`` and its announcement or states say opposite things
+(gone / there): :func:`rivals` names the entries a new one replaces besides its own key.
+
 The stored value is ``"<epoch ms>|<json>"``: the timestamp up front lets a Lua script
 compare ages without decoding JSON, and the whole string is what the flush compares
 when it acknowledges (an entry rewritten since it was read differs, and stays).
@@ -21,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from connector import schema
-from connector.model import Device, DeviceError, DeviceResult, ManufacturerInfo, State
+from connector.model import (Device, DeviceError, DeviceErrorEnum, DeviceResult,
+                             ManufacturerInfo, State)
 
 STATE, ERROR, DEVICE = "s", "e", "d"
 STATE_CALLBACK, DISCOVERY_CALLBACK = "stateCallback", "discoveryCallback"
@@ -87,6 +91,25 @@ def encode_results(results: Iterable[DeviceResult], now_ms: int) -> list[Encoded
         for error in result.errors:
             encoded.append(encode_error(result.external_id, error, now_ms))
     return encoded
+
+
+def rivals(field_: str) -> tuple[str, str]:
+    """The entries a new ``field_`` contradicts: (an exact field, a field prefix), "" if none.
+
+    States or an announcement contradict the device's DEVICE-DELETED, and it contradicts
+    them; :mod:`.pending` keeps only the latest side, so a device that came back is not
+    deleted by an older error sent after its announcement (and vice versa).
+    """
+    try:
+        kind, device, *rest = json.loads(field_)
+    except (ValueError, TypeError):
+        return "", ""  # not one of our keys: nothing to contradict
+    if kind in (STATE, DEVICE):
+        return _dumps([ERROR, device, DeviceErrorEnum.DEVICE_DELETED]), ""
+    if kind == ERROR and rest == [DeviceErrorEnum.DEVICE_DELETED]:
+        # Every state key of the device starts with this (same encoder, same escaping).
+        return _dumps([DEVICE, device]), _dumps([STATE, device])[:-1] + ","
+    return "", ""
 
 
 # -- decoding -------------------------------------------------------------------------

@@ -64,7 +64,7 @@ def callbacks_pending(as_json):
                    f"errors={row['device_errors']} devices={row['devices']})  "
                    f"oldest={row['oldest']}  flush={row['flush']}")
         for key in ("attempt", "last_error", "next_attempt_at", "in_flight", "parked_reason",
-                    "grant_needed"):
+                    "failed_job", "grant_needed"):
             if row[key]:
                 click.echo(f"    {key}: {row[key]}")
 
@@ -96,7 +96,7 @@ def callbacks_retry(job_ids):
     if not rows and not job_ids:
         click.echo("nothing to retry")
     for row in rows:
-        new = row["new_job"] or "nothing left to deliver"
+        new = row["new_job"] or "nothing to restart (delivered, or a flush is on it)"
         click.echo(f"{row['kind']}  installation={row['installation']}  "
                    f"{row['job'] or 'parked'} -> {new}")
     unknown = set(job_ids) - {row["job"] for row in rows}

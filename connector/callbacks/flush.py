@@ -12,11 +12,16 @@ Failures:
 * 429 → wait as long as Retry-After says; 5xx, timeouts, a second 401 → exponential
   back-off with jitter. Short waits sleep here; longer ones hand the installation to a
   new job scheduled through RQ, so a worker is never blocked for long;
-* after ``policy.retry_budget`` failed attempts in a row, or at once for what retrying
-  cannot fix (SmartThings refuses the payload, credentials are gone, the URL is not
-  allow-listed), the installation is *parked*: its entries stay pending, new ones keep
-  coalescing, and the job fails into RQ's failed registry with the reason, until
-  ``connector callbacks retry`` or a new grantCallbackAccess resumes it.
+* after ``policy.retry_budget`` transient failures in a row, the job fails into RQ's
+  failed registry (for operators and alerts) but hands the installation to a successor
+  first: an outage of any length ends with delivery, retried at the back-off cap. The
+  first delivery after it removes that failed job again;
+* at once for what retrying cannot fix (SmartThings refuses the payload, credentials
+  are gone or unreadable, the URL is not allow-listed), and after the budget for a 401
+  that even a fresh token gets, the installation is *parked*: its entries stay
+  pending, new ones keep coalescing, and the job fails into RQ's failed registry with
+  the reason, until ``connector callbacks retry`` or a new grantCallbackAccess resumes it;
+* anything else (a bug, Redis hiccups) counts as a transient failure, logged in full.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ import time
 from datetime import datetime, timezone
 
 from connector import logs
+from connector.store import VaultError
 
 from . import batch, queues
 from .client import SmartThingsClient
@@ -79,10 +85,16 @@ class Flusher:
                     return self._drain(started)
                 except Unauthorized as exc:  # even a freshly refreshed token was refused
                     outcome = self._failed(exc)
-                except (GrantRequired, UrlRefused, Rejected) as exc:
+                except (GrantRequired, UrlRefused, Rejected, VaultError) as exc:
                     self._give_up(exc)
                 except Retryable as exc:
                     outcome = self._failed(exc)
+                except Exception as exc:
+                    # Left unhandled, it would keep the lease and never count an attempt.
+                    log.exception("unexpected error in a callback flush", installation=self.inst)
+                    # Its text may quote data: status and failed registry get the type only.
+                    outcome = self._failed(Retryable(f"unexpected {type(exc).__name__} "
+                                                     f"(see the worker log)"))
                 if outcome is not None:
                     return outcome
         finally:
@@ -116,6 +128,8 @@ class Flusher:
                 self._send(item)
                 self.store.ack(self.inst, item.sent)
                 self.sent += 1
+                if self.sent == 1:
+                    self._forget_reported_failure()
                 self.attempt = 0  # progress: the budget counts failures in a row
                 self.store.note(self.inst, attempt="", in_flight="",
                                 last_delivered_at=_iso(self.clock()))
@@ -146,12 +160,16 @@ class Flusher:
         self.attempt += 1
         self.store.note(self.inst, attempt=self.attempt, in_flight="", last_error=str(exc),
                         last_error_at=_iso(self.clock()))
-        if self.attempt >= self.policy.retry_budget:
-            self._give_up(exc)
+        spent = self.attempt >= self.policy.retry_budget
+        if spent and not isinstance(exc, Retryable):
+            self._give_up(exc)  # a 401 that even fresh tokens get will not go away
         delay = self.policy.delay(self.attempt, exc, self.rng)
+        if self.attempt == self.policy.retry_budget:
+            return self._report_outage(exc, delay)
         log.warning("callback delivery failed; retrying", installation=self.inst, error=str(exc),
                     attempt=self.attempt, delay=round(delay, 2))
-        if delay <= self.policy.inline_wait:
+        if delay <= self.policy.inline_wait and not spent:
+            # Past the budget every retry is a job of its own: an outage never holds a worker.
             self.sleep(delay)
             return None if self.store.claim(self.inst, self.job_id, self.policy.lease) else NOT_OWNER
         return self._hand_over(delay, f"retry scheduled in {delay:.1f} s")
@@ -165,6 +183,26 @@ class Flusher:
                       delay=delay)
         self.store.note(self.inst, next_attempt_at=_iso(self.clock() + delay) if delay else "")
         return outcome
+
+    def _report_outage(self, exc: Exception, delay: float) -> str:
+        """Out of budget on a transient error: fail this job so operators see it, but
+        leave the installation to a successor that goes on, its back-off at most the cap."""
+        if self._hand_over(delay, "") == NOT_OWNER:
+            return NOT_OWNER
+        self.store.note(self.inst, failed_job=self.job_id)  # for the successor to clear
+        waiting = len(self.store.snapshot(self.inst))
+        log.error("callback delivery keeps failing; still retrying", installation=self.inst,
+                  error=str(exc), attempts=self.attempt, pending=waiting, delay=round(delay, 2))
+        raise DeliveryFailed(f"installation {self.inst}: {type(exc).__name__}: {exc} after "
+                             f"{self.attempt} failed attempts; {waiting} entries kept pending, "
+                             f"still retrying") from None
+
+    def _forget_reported_failure(self) -> None:
+        """Delivering again: the job that reported the outage is history."""
+        failed_job = self.store.status(self.inst).get("failed_job")
+        if failed_job:
+            queues.forget_failed(self.services, failed_job)
+            self.store.note(self.inst, failed_job="")
 
     def _give_up(self, exc: Exception):
         reason = f"{type(exc).__name__}: {exc}"

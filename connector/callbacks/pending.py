@@ -6,7 +6,8 @@ Keys::
     stc:cb:flush:{inst}     string  the flush job that owns the installation (PX lease),
                                     or "parked:<job id>" after a flush gave up (no TTL)
     stc:cb:status:{inst}    hash    attempt, last_error, last_error_at, next_attempt_at,
-                                    in_flight, last_delivered_at, parked_reason
+                                    in_flight, last_delivered_at, parked_reason,
+                                    failed_job (reported an outage that is still retried)
     stc:cb:installations    set     installations that have (or just had) pending entries
 
 The owner marker is what keeps exactly one flush job per installation: ``add`` creates
@@ -26,18 +27,39 @@ from typing import Iterable
 
 import redis
 
-from .batch import Encoded
+from .batch import Encoded, rivals
 
 PREFIX = "stc:cb:"
 PARKED = "parked:"
 INSTALLATIONS = PREFIX + "installations"
 
 _ADD = """
--- KEYS: pending, owner, installations; ARGV: inst, job id, lease ms, (field, ts, raw)...
-for i = 4, #ARGV, 3 do
-  local held = redis.call('HGET', KEYS[1], ARGV[i])
-  if not held or tonumber(string.match(held, '^(%-?%d+)|')) <= tonumber(ARGV[i + 1]) then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+-- KEYS: pending, owner, installations; ARGV: inst, job id, lease ms, then per entry
+-- (field, ts, raw, rival field, rival prefix). Rivals (batch.rivals) contradict the
+-- entry: the newer side stays, the other goes (a tie goes to the newcomer).
+local function stamp(raw) return tonumber(string.match(raw, '^(%-?%d+)|')) or 0 end
+for i = 4, #ARGV, 5 do
+  local ts = tonumber(ARGV[i + 1])
+  local rivals = {}
+  if ARGV[i + 3] ~= '' and redis.call('HEXISTS', KEYS[1], ARGV[i + 3]) == 1 then
+    rivals[#rivals + 1] = ARGV[i + 3]
+  end
+  local prefix = ARGV[i + 4]
+  if prefix ~= '' then  -- only for DEVICE-DELETED, which is rare: a scan is fine
+    for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+      if string.sub(f, 1, #prefix) == prefix then rivals[#rivals + 1] = f end
+    end
+  end
+  local outdated = false
+  for _, f in ipairs(rivals) do
+    if stamp(redis.call('HGET', KEYS[1], f)) > ts then outdated = true end
+  end
+  if not outdated then
+    for _, f in ipairs(rivals) do redis.call('HDEL', KEYS[1], f) end
+    local held = redis.call('HGET', KEYS[1], ARGV[i])
+    if not held or stamp(held) <= ts then
+      redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+    end
   end
 end
 redis.call('SADD', KEYS[3], ARGV[1])
@@ -142,12 +164,15 @@ class Pending:
     def add(self, inst: str, entries: Iterable[Encoded], job_id: str, lease: float) -> bool:
         """Coalesce ``entries`` in (latest timestamp wins; a tie goes to the newcomer).
 
+        The same holds between a device's DEVICE-DELETED and its states or announcement
+        (:func:`.batch.rivals`): only the latest side stays pending.
+
         True when no flush owned the installation: ``job_id`` now does, and the caller
         must enqueue that job.
         """
         args = [inst, job_id, _ms(lease)]
         for entry in entries:
-            args += [entry.field, entry.timestamp, entry.raw]
+            args += [entry.field, entry.timestamp, entry.raw, *rivals(entry.field)]
         keys = [pending_key(inst), owner_key(inst), INSTALLATIONS]
         return bool(self._add(keys=keys, args=args))
 

@@ -16,8 +16,9 @@ from typing import Callable
 
 from .errors import Retryable
 
-# Consecutive failed attempts before a flush gives up and parks the installation:
-# with the back-off below that rides out roughly 40 minutes of outage.
+# Consecutive failed attempts before a flush reports failure (a failed job, for alerts):
+# with the back-off below that is roughly 40 minutes of outage. Transient errors are
+# retried on after that (back-off at most BACKOFF_CAP); others park the installation.
 RETRY_BUDGET = 16
 EXCHANGE_RETRY_BUDGET = 6  # the code's lifetime is undocumented: give up sooner
 BACKOFF_BASE = 2.0  # seconds before the first retry (before jitter)

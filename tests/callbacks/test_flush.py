@@ -8,11 +8,13 @@ import time
 from rq.registry import FinishedJobRegistry
 
 from connector import stclient
+from connector.callbacks import batch
 from connector.callbacks import publish as publishing
 from connector.callbacks import queues
 from connector.callbacks.client import SmartThingsClient
 from connector.callbacks.pending import PARKED
 from connector.model import DeviceResult, State
+from connector.store import Vault
 from tests.callbacks.conftest import FAST, drain, failed, grant, level, queued, run_burst, switch
 
 
@@ -172,18 +174,84 @@ def test_state_callback_url_outside_the_allow_list_is_refused_at_use_time(
     assert len(store.snapshot(inst)) == 1  # kept, not dropped
 
 
-def test_retry_budget_exhausted_parks_the_installation_and_fails_the_job(
+def test_an_outage_beyond_the_retry_budget_is_reported_and_still_ends_with_delivery(
         granted, services, sim, store):
     account_id, inst, _ = granted
     sim.cloud.set_down(True)
     publish(services, account_id, [switch("kasa:PLUG1", "on")])
+    drain(services, until=lambda: failed(services))
+    [job_id] = failed(services)  # reported, for alerting ...
+    assert store.status(inst)["failed_job"] == job_id
+    assert not store.owner(inst).startswith(PARKED)  # ... but not parked: a retry owns it
+    drain(services, until=lambda: int(store.status(inst)["attempt"]) > FAST.retry_budget + 1)
+    assert failed(services) == [job_id]  # retries past the budget report nothing new
+    publish(services, account_id, [switch("kasa:PLUG1", "off")])
+    sim.cloud.set_down(False)
+    drain(services)  # no admin involved
+    assert delivered_values(sim) == {("kasa:PLUG1", "switch"): "off"}
+    assert failed(services) == [] and store.owner(inst) is None
+    assert "failed_job" not in store.status(inst)
+
+
+def test_a_refused_payload_still_parks_at_once(granted, services, sim, store):
+    account_id, inst, _ = granted
+    sim.cloud.fail_next(400, 1)
+    publish(services, account_id, [switch("kasa:PLUG1", "on")])
     drain(services)
     [job_id] = failed(services)
     assert store.owner(inst) == PARKED + job_id
-    assert int(store.status(inst)["attempt"]) == FAST.retry_budget
     # Parked: later changes coalesce in Redis, no job is queued for them.
     publish(services, account_id, [switch("kasa:PLUG1", "off")])
     assert queued(services) == [] and len(store.snapshot(inst)) == 1
+
+
+def test_unreadable_stored_credentials_park_at_once(granted, services, sim, store, monkeypatch):
+    account_id, inst, _ = granted
+    # CONNECTOR_SECRET_KEY replaced without keeping the old key: no retry can help.
+    monkeypatch.setattr(services.accounts, "vault", Vault(Vault.generate_key()))
+    publish(services, account_id, [switch("kasa:PLUG1", "on")])
+    drain(services)
+    [job_id] = failed(services)
+    assert store.owner(inst) == PARKED + job_id
+    assert store.status(inst)["parked_reason"].startswith("VaultError")
+    assert sim.cloud.deliveries() == [] and len(store.snapshot(inst)) == 1
+
+
+def test_an_unexpected_error_counts_as_a_failed_attempt_and_is_retried(
+        granted, services, sim, store, monkeypatch, caplog):
+    account_id, inst, _ = granted
+    to_payload, seen = batch.to_payload, []
+
+    def buggy(item, token):
+        seen.append(store.status(inst).get("last_error"))
+        if len(seen) <= 2:
+            raise KeyError("deviceState")  # a bug in building the payload
+        return to_payload(item, token)
+
+    monkeypatch.setattr(batch, "to_payload", buggy)
+    publish(services, account_id, [switch("kasa:PLUG1", "on")])
+    drain(services)
+    assert delivered_values(sim) == {("kasa:PLUG1", "switch"): "on"}
+    assert failed(services) == [] and store.owner(inst) is None
+    assert seen[1:] == ["unexpected KeyError (see the worker log)"] * 2  # counted, type only
+    logged = [r for r in caplog.records if "unexpected error" in str(r.msg)]
+    assert len(logged) == 2 and all("Traceback" in str(r.msg) for r in logged)
+
+
+def test_an_unexpected_error_that_persists_spends_the_budget_like_an_outage(
+        granted, services, sim, store, monkeypatch):
+    account_id, inst, _ = granted
+
+    def buggy(item, token):
+        raise KeyError("deviceState")
+
+    monkeypatch.setattr(batch, "to_payload", buggy)
+    publish(services, account_id, [switch("kasa:PLUG1", "on")])
+    drain(services, until=lambda: failed(services))
+    [job_id] = failed(services)
+    assert store.status(inst)["failed_job"] == job_id  # reported after the budget ...
+    assert int(store.status(inst)["attempt"]) >= FAST.retry_budget
+    assert not store.owner(inst).startswith(PARKED)  # ... and retried on
 
 
 def test_refresh_impossible_during_a_flush_parks_until_a_new_grant_arrives(

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from connector.callbacks import batch
 from connector.callbacks.batch import Encoded
 from connector.callbacks.pending import PARKED, Pending
+from connector.model import Device, DeviceError, ManufacturerInfo, State
 
 INST = "inst-1"
 
@@ -16,6 +18,19 @@ def store(redis_client):
 
 def entry(key: str, ts: int, value: str) -> Encoded:
     return Encoded(key, ts, f"{ts}|{value}")
+
+
+PLUG = Device("kasa:PLUG1", "Plug", ManufacturerInfo("TP-Link", "KP115"), "c2c-switch")
+GONE = DeviceError("DEVICE-DELETED", "removed in the Kasa app")
+
+
+def on(ts: int, device: str = "kasa:PLUG1") -> Encoded:
+    return batch.encode_state(device, State("st.switch", "switch", "on", timestamp=ts))
+
+
+def kinds(store) -> list[tuple[str, str]]:
+    items = [batch.decode(f, raw) for f, raw in store.snapshot(INST).items()]
+    return sorted((item.kind, item.external_id) for item in items)
 
 
 def test_first_add_makes_the_caller_the_owner_later_adds_only_coalesce(store):
@@ -32,6 +47,28 @@ def test_latest_timestamp_wins_and_a_tie_goes_to_the_newcomer(store):
     assert store.snapshot(INST) == {"a": "10|new"}
     store.add(INST, [entry("a", 10, "same-ms")], "j", lease=5)
     assert store.snapshot(INST) == {"a": "10|same-ms"}
+
+
+def test_a_device_back_after_its_deletion_replaces_the_deletion(store):
+    store.add(INST, [batch.encode_error("kasa:PLUG1", GONE, 1), on(1, "kasa:OTHER")], "j",
+              lease=5)
+    store.add(INST, [batch.encode_device(PLUG, 2), on(2)], "j", lease=5)
+    assert kinds(store) == [("d", "kasa:PLUG1"), ("s", "kasa:OTHER"), ("s", "kasa:PLUG1")]
+
+
+def test_a_deletion_replaces_the_devices_announcement_and_states_only(store):
+    store.add(INST, [batch.encode_device(PLUG, 1), on(1), on(1, "kasa:PLUG10")], "j", lease=5)
+    store.add(INST, [batch.encode_error("kasa:PLUG1", GONE, 2)], "j", lease=5)
+    assert kinds(store) == [("e", "kasa:PLUG1"), ("s", "kasa:PLUG10")]
+
+
+def test_between_a_deletion_and_the_device_the_older_side_is_dropped(store):
+    store.add(INST, [batch.encode_error("kasa:PLUG1", GONE, 5)], "j", lease=5)
+    store.add(INST, [on(4)], "j", lease=5)  # a late state of the device, before it went
+    assert kinds(store) == [("e", "kasa:PLUG1")]
+    store.add(INST, [batch.encode_device(PLUG, 9)], "j", lease=5)
+    store.add(INST, [batch.encode_error("kasa:PLUG1", GONE, 8)], "j", lease=5)  # late too
+    assert kinds(store) == [("d", "kasa:PLUG1")]
 
 
 def test_ack_removes_only_what_was_sent_and_not_superseded(store):

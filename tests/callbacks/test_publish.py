@@ -116,6 +116,28 @@ def test_device_deleted_travels_as_a_device_error(granted, services, sim):
     assert "kasa:GONE" in sim.cloud.deleted_devices()
 
 
+def test_a_device_deleted_then_back_is_not_deleted_in_smartthings(granted, services, sim):
+    account_id, _, _ = granted
+    publish(services, account_id, [DeviceResult.failed("kasa:PLUG1", "DEVICE-DELETED", "gone")])
+    publishing.publish_devices(services, account_id, [PLUG], policy=FAST)  # it came back
+    publish(services, account_id, [switch("kasa:PLUG1", "on")])
+    drain(services)
+    assert "kasa:PLUG1" in sim.cloud.discovered_devices()
+    assert "kasa:PLUG1" not in sim.cloud.deleted_devices()
+    assert sim.cloud.latest_state("kasa:PLUG1", "st.switch", "switch").value == "on"
+
+
+def test_a_device_announced_then_deleted_is_only_deleted(granted, services, sim):
+    account_id, _, _ = granted
+    publishing.publish_devices(services, account_id, [PLUG], policy=FAST)
+    publish(services, account_id, [switch("kasa:PLUG1", "on")])
+    publish(services, account_id, [DeviceResult.failed("kasa:PLUG1", "DEVICE-DELETED", "gone")])
+    drain(services)
+    [delivery] = sim.cloud.deliveries()
+    assert delivery.device_state == [{"externalDeviceId": "kasa:PLUG1", "deviceError": [
+        {"errorEnum": "DEVICE-DELETED", "detail": "gone"}]}]
+
+
 def test_new_devices_are_announced_before_their_states(granted, services, sim):
     account_id, _, _ = granted
     publishing.publish_devices(services, account_id, [PLUG], policy=FAST)
