@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -114,22 +115,36 @@ class Credentials:
             return tokens.access_token
         try:
             return self.refresh(tokens.access_token)
-        except Retryable:
+        except (Retryable, GrantRequired):
+            # Still valid: use it meanwhile. A refused refresh has already asked for a
+            # new grant (discovery says so); parking waits until the token really ends.
             if tokens.expires_at > self.clock():
-                return tokens.access_token  # still valid: refresh next time
+                return tokens.access_token
             raise
 
-    def refresh(self, stale_token: str) -> str:
-        """Refresh unless someone already replaced ``stale_token``; returns the current token."""
+    @contextmanager
+    def _token_lock(self):
+        """One refresh or exchange of this installation's tokens at a time, so neither
+        overwrites what the other just stored."""
         lock = self.accounts.r.lock(f"stc:lock:cbrefresh:{self.installation_id}",
                                     timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_TIMEOUT)
         try:
             acquired = lock.acquire()
         except redis.RedisError as exc:
-            raise Retryable("callback token refresh lock unavailable") from exc
+            raise Retryable("callback token lock unavailable") from exc
         if not acquired:
-            raise Retryable("another process is still refreshing the callback token")
+            raise Retryable("another process is still refreshing or exchanging the callback token")
         try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except redis.exceptions.LockError:
+                pass  # it expired while we worked; the next refresh re-checks anyway
+
+    def refresh(self, stale_token: str) -> str:
+        """Refresh unless someone already replaced ``stale_token``; returns the current token."""
+        with self._token_lock():
             tokens = self.tokens()
             if tokens.access_token != stale_token:
                 return tokens.access_token  # refreshed while we waited for the lock
@@ -143,11 +158,6 @@ class Credentials:
             self._store(fresh)
             log.info("callback token refreshed", installation=self.installation_id)
             return fresh.access_token
-        finally:
-            try:
-                lock.release()
-            except redis.exceptions.LockError:
-                pass  # it expired while we worked; the next refresh re-checks anyway
 
     # -- the exchange -----------------------------------------------------------------
 
@@ -162,15 +172,16 @@ class Credentials:
             return "no grant (installation removed?)"
         if grant_id(grant["code"]) != expected_grant:
             return "superseded by a newer grant"
-        stored = self.accounts.callback_tokens(self.installation_id)
-        if stored and stored.get("grant") == expected_grant:
-            return "already exchanged"
-        answer = self._token_request(schema.access_token_request(
-            grant["code"], *self._client_credentials()))
-        # Without a refresh token the access token still serves until it expires;
-        # the refresh then asks for a new grant.
-        self._store(CallbackTokens(answer["accessToken"], answer["refreshToken"] or "",
-                                   self.clock() + answer["expiresIn"], expected_grant))
+        with self._token_lock():
+            stored = self.accounts.callback_tokens(self.installation_id)
+            if stored and stored.get("grant") == expected_grant:
+                return "already exchanged"
+            answer = self._token_request(schema.access_token_request(
+                grant["code"], *self._client_credentials()))
+            # Without a refresh token the access token still serves until it expires;
+            # the refresh then asks for a new grant.
+            self._store(CallbackTokens(answer["accessToken"], answer["refreshToken"] or "",
+                                       self.clock() + answer["expiresIn"], expected_grant))
         self.accounts.clear_callback_grant_needed(self.installation_id)
         log.info("callback tokens obtained", installation=self.installation_id)
         return "exchanged"

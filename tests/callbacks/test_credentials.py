@@ -186,3 +186,36 @@ def test_tokens_without_a_refresh_token_serve_until_a_refresh_is_needed(granted,
     with pytest.raises(GrantRequired):
         creds.refresh(stored["access_token"])
     assert services.accounts.callback_grant_needed(inst) == "SmartThings gave no refresh token"
+
+
+def test_a_refused_early_refresh_keeps_using_the_still_valid_token(granted, services, sim):
+    _, inst, _ = granted
+    creds = credentials(services, inst, DeliveryPolicy(refresh_leeway=10**6))  # always early
+    stored = services.accounts.callback_tokens(inst)
+    sim.cloud.revoke_refresh_tokens()
+    assert creds.access_token() == stored["access_token"]  # valid for a while yet
+    assert services.accounts.callback_grant_needed(inst)  # and a new grant is asked for
+    services.accounts.store_callback_tokens(inst, {**stored, "expires_at": 0})
+    with pytest.raises(GrantRequired):  # once it has really expired, nothing is left
+        creds.access_token()
+
+
+def test_an_exchange_waits_for_a_refresh_in_flight(client, granted, services, sim, monkeypatch):
+    from connector.callbacks import credentials as module
+    from connector.callbacks.errors import Retryable
+
+    _, inst, partner_token = granted
+    grant(client, sim, partner_token)  # a new code, its exchange not run yet
+    code = services.accounts.callback_grant(inst)["code"]
+    before = services.accounts.callback_tokens(inst)
+    monkeypatch.setattr(module, "LOCK_TIMEOUT", 0.2)
+    refreshing = services.redis.lock(f"stc:lock:cbrefresh:{inst}", timeout=5)
+    assert refreshing.acquire()
+    try:
+        with pytest.raises(Retryable):  # the job is retried once the refresh is done
+            credentials(services, inst).exchange(grant_id(code))
+        assert services.accounts.callback_tokens(inst) == before
+    finally:
+        refreshing.release()
+    assert credentials(services, inst).exchange(grant_id(code)) == "exchanged"
+
