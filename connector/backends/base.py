@@ -93,6 +93,13 @@ def device_error_for(exc: PartnerError) -> DeviceError:
     return DeviceError(enum, exc.detail[:256])
 
 
+def timeouts_within(timeout: tuple[float, float], seconds_left: float | None) -> tuple[float, float]:
+    """A (connect, read) timeout shortened to fit ``seconds_left`` (None: no limit)."""
+    if seconds_left is None:
+        return timeout
+    return (min(timeout[0], seconds_left), min(timeout[1], seconds_left))
+
+
 @dataclass
 class CallContext:
     """What a backend needs to know about the request it is serving."""

@@ -21,6 +21,7 @@ from connector.backends.base import LinkExpired, RetryableError
 
 REFRESH_LEEWAY = 300  # refresh this many seconds before the partner's expiry
 LOCK_TIMEOUT = 30  # a refresh holding the lock longer than this is presumed dead
+FAILED_REFRESH_PAUSE = 10  # seconds after a failed refresh before anyone calls the partner again
 
 log = logs.get_logger(__name__)
 
@@ -32,7 +33,14 @@ class PartnerToken(Protocol):
 
 
 class PartnerOAuth(Protocol):
-    def refresh(self, refresh_token: str) -> PartnerToken: ...
+    def refresh(self, refresh_token: str, *, timeout: float | None = None) -> PartnerToken: ...
+
+
+def _left(deadline: float | None, unlimited: float | None) -> float | None:
+    """Seconds until ``deadline`` (at least a sliver), or ``unlimited`` when there is none."""
+    if deadline is None:
+        return unlimited
+    return max(0.05, deadline - time.monotonic())
 
 
 class StoredTokens:
@@ -50,22 +58,35 @@ class StoredTokens:
     def __repr__(self) -> str:
         return f"StoredTokens({self.account_id!r}, {self.backend!r})"
 
-    def access_token(self) -> str:
-        link = self._link()
-        if link.expires_at is not None and link.expires_at - self.clock() < self.leeway:
-            try:
-                return self.refresh(link.access_token)
-            except RetryableError:
-                if link.expires_at > self.clock():
-                    return link.access_token  # still valid; try refreshing next time
-                raise
-        return link.access_token
+    def access_token(self, deadline: float | None = None) -> str:
+        """The token for the next call, refreshed first when it is about to expire.
 
-    def refresh(self, stale_token: str) -> str:
-        lock = self.accounts.r.lock(f"stc:lock:refresh:{self.account_id}:{self.backend}",
-                                    timeout=LOCK_TIMEOUT, blocking_timeout=LOCK_TIMEOUT)
+        While the current token still works, a refresh is only attempted if nobody else
+        is refreshing (no waiting), and a failure keeps the current token.
+        """
+        link = self._link()
+        if link.expires_at is None or link.expires_at - self.clock() >= self.leeway:
+            return link.access_token
+        still_valid = link.expires_at > self.clock()
         try:
-            acquired = lock.acquire()
+            return self.refresh(link.access_token, deadline, wait=not still_valid)
+        except RetryableError:
+            if still_valid:
+                return link.access_token  # try refreshing next time
+            raise
+
+    def refresh(self, stale_token: str, deadline: float | None = None, *, wait: bool = True) -> str:
+        """A token other than ``stale_token``: refreshed here, or by whoever held the lock.
+
+        Everything fits ``deadline`` (``time.monotonic()``; None: no limit): the wait for
+        the lock and the partner's token request. A refresh that failed moments ago is
+        not tried again by every waiting thread: they fail fast until the pause ends.
+        """
+        lock = self.accounts.r.lock(f"stc:lock:refresh:{self.account_id}:{self.backend}",
+                                    timeout=LOCK_TIMEOUT)
+        try:
+            acquired = lock.acquire(blocking=wait,
+                                    blocking_timeout=_left(deadline, LOCK_TIMEOUT) if wait else None)
         except redis.RedisError as exc:
             raise RetryableError("token refresh lock unavailable") from exc
         if not acquired:
@@ -74,12 +95,18 @@ class StoredTokens:
             link = self._link()
             if link.access_token != stale_token:
                 return link.access_token  # someone refreshed while we waited for the lock
+            paused = self._paused_key()
+            if self.accounts.r.exists(paused):
+                raise RetryableError("the partner's token endpoint failed moments ago")
             try:
-                token = self.oauth.refresh(link.refresh_token)
+                token = self.oauth.refresh(link.refresh_token, timeout=_left(deadline, None))
             except LinkExpired:
                 self.accounts.set_link(self.account_id, dataclasses.replace(link, needs_relink=True))
                 log.warning("partner refused the refresh token: link needs re-linking",
                             backend=self.backend)
+                raise
+            except RetryableError:
+                self.accounts.r.set(paused, 1, px=int(FAILED_REFRESH_PAUSE * 1000))
                 raise
             self.accounts.set_link(self.account_id, dataclasses.replace(
                 link, access_token=token.access_token,
@@ -92,6 +119,9 @@ class StoredTokens:
                 lock.release()
             except redis.exceptions.LockError:
                 pass  # it expired while we worked; the next refresh re-checks anyway
+
+    def _paused_key(self) -> str:
+        return f"stc:refresh-failed:{self.account_id}:{self.backend}"
 
     def _link(self) -> PartnerLink:
         link = self.accounts.link(self.account_id, self.backend)

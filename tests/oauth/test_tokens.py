@@ -28,7 +28,8 @@ class PartnerOAuth:
         self.delay = delay
         self.lock = threading.Lock()
 
-    def refresh(self, refresh_token):
+    def refresh(self, refresh_token, *, timeout=None):
+        self.timeout = timeout
         with self.lock:
             self.calls += 1
             n = self.calls
@@ -102,3 +103,54 @@ def test_no_link_is_link_expired(services):
     account_id = services.accounts.create()
     with pytest.raises(LinkExpired):
         StoredTokens(services.accounts, account_id, "kasa", PartnerOAuth()).access_token()
+
+
+def held_lock(services, account_id, seconds=5):
+    """The refresh lock, as another process in the middle of a refresh holds it."""
+    lock = services.redis.lock(f"stc:lock:refresh:{account_id}:kasa", timeout=seconds)
+    assert lock.acquire()
+    return lock
+
+
+def test_a_still_valid_token_is_used_while_someone_else_refreshes(services):
+    account_id = link_account(services, 60)  # inside the leeway, not yet expired
+    oauth = PartnerOAuth()
+    lock = held_lock(services, account_id)
+    try:
+        tokens = StoredTokens(services.accounts, account_id, "kasa", oauth)
+        assert tokens.access_token(time.monotonic() + 5) == "access-0"  # no waiting for it
+    finally:
+        lock.release()
+    assert oauth.calls == 0
+
+
+def test_waiting_for_another_refresh_ends_at_the_deadline(services):
+    account_id = link_account(services, -5)  # expired: nothing to fall back on
+    oauth = PartnerOAuth()
+    lock = held_lock(services, account_id, seconds=3)
+    try:
+        with pytest.raises(RetryableError):
+            StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(
+                time.monotonic() + 0.3)
+    finally:
+        lock.release()
+    assert oauth.calls == 0  # gave up before the other refresh ended, called nobody
+
+
+def test_the_partner_token_request_fits_the_deadline(services):
+    account_id = link_account(services, -5)
+    oauth = PartnerOAuth()
+    StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(time.monotonic() + 2)
+    assert 0 < oauth.timeout <= 2
+    StoredTokens(services.accounts, account_id, "kasa", oauth).refresh("access-1")
+    assert oauth.timeout is None  # no deadline: the client's own timeouts
+
+
+def test_after_a_failed_refresh_the_next_callers_fail_fast_instead_of_calling_again(services):
+    account_id = link_account(services, -5)
+    oauth = PartnerOAuth(fail=RetryableError("503"))
+    for _ in range(3):
+        with pytest.raises(RetryableError):
+            StoredTokens(services.accounts, account_id, "kasa", oauth).access_token()
+    assert oauth.calls == 1
+

@@ -48,9 +48,9 @@ class TokenSource(Protocol):
     refresh proactively shortly before expiry. Neither method may log a token.
     """
 
-    def access_token(self) -> str: ...
+    def access_token(self, deadline: float | None = None) -> str: ...
 
-    def refresh(self, stale_token: str) -> str: ...
+    def refresh(self, stale_token: str, deadline: float | None = None) -> str: ...
 
 
 class StaticTokens:
@@ -62,10 +62,10 @@ class StaticTokens:
     def __repr__(self) -> str:
         return "StaticTokens(<hidden>)"
 
-    def access_token(self) -> str:
+    def access_token(self, deadline: float | None = None) -> str:
         return self._token
 
-    def refresh(self, stale_token: str) -> str:
+    def refresh(self, stale_token: str, deadline: float | None = None) -> str:
         raise LinkExpired("the Kasa access token was refused and cannot be refreshed here")
 
 

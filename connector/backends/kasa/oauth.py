@@ -25,6 +25,7 @@ from connector.backends.base import (
     PartnerError,
     RateLimited,
     RetryableError,
+    timeouts_within,
 )
 from connector.backends.kasa import errors
 
@@ -105,8 +106,9 @@ class KasaOAuth:
             "client_secret": self._secret,
         }, secrets=(code,))
 
-    def refresh(self, refresh_token: str) -> KasaToken:
+    def refresh(self, refresh_token: str, *, timeout: float | None = None) -> KasaToken:
         """A new token pair; keeps ``refresh_token`` when Kasa does not rotate it.
+        ``timeout`` (seconds) caps the request's own, to fit the caller's deadline.
 
         Raises ``LinkExpired`` when Kasa refuses the refresh token (the user must link
         again), ``FatalError`` when it refuses our client credentials.
@@ -118,18 +120,20 @@ class KasaOAuth:
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
             "client_secret": self._secret,
-        }, secrets=(refresh_token,))
+        }, secrets=(refresh_token,), timeout=timeout)
         if token.refresh_token is None:
             token = KasaToken(token.access_token, refresh_token, token.expires_at,
                               token.token_type)
         return token
 
-    def _token_request(self, params: dict, secrets: tuple[str, ...]) -> KasaToken:
+    def _token_request(self, params: dict, secrets: tuple[str, ...],
+                       timeout: float | None = None) -> KasaToken:
         secrets = (*secrets, self._secret)
         try:
             resp = self._session.post(self.oauth_url + "/oauth/access_token", params=params,
                                       headers={"Accept": "application/json"},
-                                      timeout=self._timeout, allow_redirects=False)
+                                      timeout=timeouts_within(self._timeout, timeout),
+                                      allow_redirects=False)
         except requests.RequestException as exc:
             # No "from exc": its message holds the URL, and the URL holds the secrets.
             raise _transport_error(exc) from None

@@ -28,7 +28,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from connector import logs
-from connector.backends.base import PartnerError, RateLimited, ReauthRequired, RetryableError
+from connector.backends.base import (PartnerError, RateLimited, ReauthRequired, RetryableError,
+                                     timeouts_within)
 from connector.backends.kasa import errors
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class KasaTransport:
             on_device: the path names a device (NOT_FOUND means DeviceNotFound).
         """
         request_id = request_id or str(uuid.uuid4())
-        token = self._tokens.access_token()
+        token = self._tokens.access_token(deadline)
         refreshed = False
         attempt = 1
         while True:
@@ -133,7 +134,7 @@ class KasaTransport:
                             "Kasa refused a freshly refreshed access token",
                             code=exc.code, status=exc.status) from None
                     # LinkExpired (refresh impossible) propagates from here on purpose.
-                    token = self._tokens.refresh(token)
+                    token = self._tokens.refresh(token, deadline)
                     refreshed = True
                     continue
                 wait = self._retry_wait(exc, attempt, deadline, idempotent)
@@ -181,13 +182,12 @@ class KasaTransport:
                                on_device=on_device, secrets=secrets)
 
     def _timeouts(self, deadline: float | None) -> tuple[float, float]:
-        connect, read = self._timeout
         if deadline is None:
-            return (connect, read)
+            return self._timeout
         left = deadline - self._clock()
         if left < _MIN_TIMEOUT:
             raise RetryableError("deadline reached before calling Kasa", code="DEADLINE")
-        return (min(connect, left), min(read, left))
+        return timeouts_within(self._timeout, left)
 
     def _retry_wait(self, exc: PartnerError, attempt: int, deadline: float | None,
                     idempotent: bool) -> float | None:

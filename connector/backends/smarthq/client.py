@@ -41,9 +41,9 @@ class TokenSource(Protocol):
     raises ``LinkExpired`` when the user must link again. Neither may log a token.
     """
 
-    def access_token(self) -> str: ...
+    def access_token(self, deadline: float | None = None) -> str: ...
 
-    def refresh(self, stale_token: str) -> str: ...
+    def refresh(self, stale_token: str, deadline: float | None = None) -> str: ...
 
 
 class StaticTokens:
@@ -55,10 +55,10 @@ class StaticTokens:
     def __repr__(self) -> str:
         return "StaticTokens(<hidden>)"
 
-    def access_token(self) -> str:
+    def access_token(self, deadline: float | None = None) -> str:
         return self._token
 
-    def refresh(self, stale_token: str) -> str:
+    def refresh(self, stale_token: str, deadline: float | None = None) -> str:
         raise LinkExpired("the SmartHQ access token was refused and cannot be refreshed here")
 
 

@@ -26,6 +26,7 @@ from connector.backends.base import (
     PartnerError,
     RateLimited,
     RetryableError,
+    timeouts_within,
 )
 
 DEFAULT_LIFETIME = 3600  # §1.3: access tokens live one hour
@@ -70,23 +71,27 @@ class SmartHQOAuth:
         return self._token_request({"grant_type": "authorization_code", "code": code,
                                     "redirect_uri": redirect_uri}, secrets=(code,))
 
-    def refresh(self, refresh_token: str) -> SmartHQToken:
-        """A new pair; keeps ``refresh_token`` when SmartHQ does not send a new one."""
+    def refresh(self, refresh_token: str, *, timeout: float | None = None) -> SmartHQToken:
+        """A new pair; keeps ``refresh_token`` when SmartHQ does not send a new one.
+        ``timeout`` (seconds) caps the request's own, to fit the caller's deadline."""
         if not refresh_token:
             raise LinkExpired("no SmartHQ refresh token: the account must be linked again")
         token = self._token_request({"grant_type": "refresh_token",
-                                     "refresh_token": refresh_token}, secrets=(refresh_token,))
+                                     "refresh_token": refresh_token}, secrets=(refresh_token,),
+                                    timeout=timeout)
         if token.refresh_token is None:
             token = SmartHQToken(token.access_token, refresh_token, token.expires_at,
                                  token.token_type)
         return token
 
-    def _token_request(self, form: dict, secrets: tuple[str, ...]) -> SmartHQToken:
+    def _token_request(self, form: dict, secrets: tuple[str, ...],
+                       timeout: float | None = None) -> SmartHQToken:
         form = {**form, "client_id": self.client_id, "client_secret": self._secret}
         try:
             resp = self._session.post(self.oauth_url + "/oauth2/token", data=form,
                                       headers={"Accept": "application/json"},
-                                      timeout=self._timeout, allow_redirects=False)
+                                      timeout=timeouts_within(self._timeout, timeout),
+                                      allow_redirects=False)
         except requests.RequestException as exc:
             raise RetryableError(f"SmartHQ OAuth did not answer ({type(exc).__name__})",
                                  code="TRANSPORT") from None

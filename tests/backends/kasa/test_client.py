@@ -46,10 +46,10 @@ class FakeTokens:
         self.refreshes: list[str] = []
         self.fail = fail
 
-    def access_token(self) -> str:
+    def access_token(self, deadline=None) -> str:
         return self.token
 
-    def refresh(self, stale_token: str) -> str:
+    def refresh(self, stale_token: str, deadline=None) -> str:
         self.refreshes.append(stale_token)
         if self.fail:
             raise self.fail
