@@ -82,6 +82,8 @@ def discovery(req: InboundRequest, services: Services) -> dict:
             expired.append(name)
         except (PartnerError, TimeoutError) as exc:
             log.warning("discovery failed for a backend", backend=name, error=str(exc))
+        except Exception:  # a bug in one backend must not hide the other's devices
+            log.exception("discovery crashed for a backend", backend=name)
     if expired and len(expired) == len(futures):
         raise GlobalError(GlobalErrorEnum.TOKEN_EXPIRED, "partner account must be linked again")
     # Our callback credentials for this installation are broken: ask for a new grant.

@@ -71,6 +71,13 @@ def post(app, payload):
     return body
 
 
+class CrashingBackend(ScriptedBackend):
+    name = "broken"
+
+    def discover(self, ctx):
+        raise AttributeError("'NoneType' object has no attribute 'get'")  # a bug on odd data
+
+
 def by_id(body):
     return {d["externalDeviceId"]: d for d in body["deviceState"]}
 
@@ -135,3 +142,14 @@ def test_valid_commands_reach_the_backend_normalised(app, account, backend):
     assert body["deviceState"][0]["states"][0]["value"] == "on"
     (request,) = backend.commands
     assert request.commands[0].arguments == (40,)
+
+
+def test_a_backend_crashing_in_discovery_does_not_hide_the_others(config, backend, account):
+    from connector.services import Services
+    from connector.settings import Settings
+
+    settings = Settings.from_env({}, **{**config, "request_deadline": 0.5})
+    services = Services.build(settings, backends={"broken": CrashingBackend(), "test": backend})
+    body = post(create_app(settings, services=services), stclient.discovery(account[1].access_token))
+    assert [d["externalDeviceId"] for d in body["devices"]] == ["test:1"]
+

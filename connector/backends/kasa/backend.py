@@ -58,7 +58,7 @@ class KasaBackend:
         for raw in data.get("devices") or []:
             try:
                 devices.append(mapping.to_device(raw))
-            except (KeyError, TypeError, ValueError) as exc:  # one odd device must not hide the rest
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:  # one odd device must not hide the rest
                 log.warning("skipping a Kasa device we cannot map", error=str(exc))
         return devices
 

@@ -578,7 +578,8 @@ def _first(stat: Mapping, *candidates: tuple[str, float]) -> float | None:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # JSON may carry 1e999 or NaN, which no state (or conversion) can hold.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _clamp(value: int, low: int, high: int) -> int:

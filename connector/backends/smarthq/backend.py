@@ -79,8 +79,11 @@ class SmartHQBackend:
         smarthq_id = self._smarthq_id(external_id)
         if smarthq_id is None:
             return _deleted(external_id)
-        item = self.client(ctx.account_id).device(smarthq_id, request_id=ctx.request_id,
-                                                  deadline=ctx.deadline)
+        try:
+            item = self.client(ctx.account_id).device(smarthq_id, request_id=ctx.request_id,
+                                                      deadline=ctx.deadline)
+        except DeviceOffline as exc:  # 412: SmartHQ knows it is offline, so say so
+            return _offline(external_id, exc.detail)
         return self._current(external_id, item)
 
     def command(self, request: DeviceRequest, ctx: CallContext) -> DeviceResult:
@@ -91,7 +94,10 @@ class SmartHQBackend:
         client = self.client(ctx.account_id)
         kw = {"request_id": ctx.request_id, "deadline": ctx.deadline}
         # Planning needs supportedCommands, disabled flags and config: read first.
-        item = client.device(smarthq_id, **kw)
+        try:
+            item = client.device(smarthq_id, **kw)
+        except DeviceOffline as exc:
+            return _offline(external_id, exc.detail)
         if not mapping.appliance(item).online:
             return _offline(external_id, OFFLINE)
         try:

@@ -188,9 +188,15 @@ def _arg(args: tuple, name: str) -> Any:
 
 
 def _number(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise violation(f"{what} must be a number, got {value!r}")
-    return float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float (10**400)
+            number = math.inf
+        if math.isfinite(number):
+            return number
+        raise violation(f"{what} must be a finite number")
+    raise violation(f"{what} must be a number, got {value!r}")
 
 
 def _on_off(value: Any, what: str) -> bool:

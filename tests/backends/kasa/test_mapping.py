@@ -201,6 +201,16 @@ def test_states_from_recorded_payloads(name):
     assert all(s.component == "main" for s in result)
 
 
+def test_a_value_no_number_can_hold_is_left_out_not_a_crash():
+    # JSON carries 1e999 and NaN as floats; neither is a hue or a level.
+    data = with_state(KL130_COLOR, brightness=float("nan"),
+                      color={"hsb": {"hue": float("inf"), "saturation": 100,
+                                     "brightness": float("nan")}})
+    got = states(m.to_states(data, None))
+    assert ("st.colorControl", "hue") not in got and ("st.switchLevel", "level") not in got
+    assert got[("st.colorControl", "saturation")] == (100, None)
+
+
 @pytest.mark.parametrize("name", FIXTURES)
 def test_states_only_use_the_devices_capabilities(name):
     caps = m.capabilities(info(name)["device"])

@@ -377,6 +377,7 @@ def test_hood_fan_and_light():
     assert planned(load(HOOD), cmd("fanSpeed", "setFanSpeed", 4)) == [
         ("integer", "speed", "hood.fan", {"commandType": "integer.set", "value": 4})]
     assert refused(load(HOOD), cmd("fanSpeed", "setFanSpeed", 5))[0] == RCV
+    assert refused(load(HOOD), cmd("fanSpeed", "setFanSpeed", 10**400))[0] == RCV  # no float holds it
     assert planned(load(HOOD), cmd("switchLevel", "setLevel", 100, component="light"))[0][3] == \
         {"commandType": "integer.set", "value": 5}
     assert planned(load(HOOD), cmd("switchLevel", "setLevel", 5, component="light"))[0][3] == \

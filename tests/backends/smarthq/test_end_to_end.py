@@ -380,6 +380,17 @@ def test_appliance_going_offline_under_a_command(webhook, linked, smarthq):
     assert value(entry, "st.healthCheck", "healthStatus") == "offline"
 
 
+@pytest.mark.parametrize("interaction", ["refresh", "command"])
+def test_a_412_on_reading_the_appliance_reports_it_offline(webhook, linked, smarthq, interaction):
+    fridge = linked.ext("refrigerator")
+    smarthq.cloud.fail_next(1, 412, path=rf"/v2/device/{linked.id('refrigerator')}$")
+    payload = (stclient.state_refresh(linked.token, [fridge]) if interaction == "refresh" else
+               stclient.command(linked.token, fridge, [cmd("thermostatCoolingSetpoint.setCoolingSetpoint:38")]))
+    entry = states_of(webhook(payload), fridge)
+    assert error_of(entry) == "DEVICE-UNAVAILABLE"
+    assert value(entry, "st.healthCheck", "healthStatus") == "offline"
+
+
 def test_appliance_back_online(webhook, linked, smarthq):
     smarthq.cloud.set_presence(linked.id("dishwasher"), "OFFLINE")
     dishwasher = linked.ext("dishwasher")
