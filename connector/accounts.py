@@ -295,7 +295,7 @@ class Accounts:
 
     # -- oauth: refresh rotation, revocation, partner index (connector/oauth) --------
     #
-    #   partner:{backend}:{partner_account_id}   string  account_id (verified on read)
+    #   partners:{backend}:{partner_account_id}  set     account ids (verified on read)
     #   tok:{digest} fields added on rotation:   rotated_at, retries, successor
 
     TOKEN_REVOKED = "revoked"
@@ -351,20 +351,29 @@ class Accounts:
             self.r.srem(self._k("inst", installation_id, "tokens"), *gone)
 
     def link_partner(self, account_id: str, link: PartnerLink) -> None:
-        """Store a partner link and remember which account holds that partner account."""
+        """Store a partner link and remember which accounts hold that partner account."""
         pipe = self.r.pipeline()
         pipe.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
         self._links_changed(pipe, link.backend)
         if link.partner_account_id:
-            pipe.set(self._k("partner", link.backend, link.partner_account_id), account_id)
+            pipe.sadd(self._partner_key(link.backend, link.partner_account_id), account_id)
         pipe.execute()
 
+    def partner_holders(self, backend: str, partner_account_id: str) -> list[str]:
+        """Our accounts that hold this partner account (a Kasa accountId, a SmartHQ userId).
+
+        Two households may share one Kasa login, so there can be several. The index is a
+        hint: each account's link must still name that partner account.
+        """
+        candidates = sorted(self.r.smembers(self._partner_key(backend, partner_account_id)))
+        return [account_id for account_id in candidates
+                if (held := self.link(account_id, backend)) is not None
+                and held.partner_account_id == partner_account_id]
+
     def account_for_partner(self, backend: str, partner_account_id: str) -> str | None:
-        """Our account that holds this partner account (a Kasa accountId, a SmartHQ userId)."""
-        account_id = self.r.get(self._k("partner", backend, partner_account_id))
-        link = self.link(account_id, backend) if account_id else None
-        # The index is a hint: the link itself must still name that partner account.
-        return account_id if link and link.partner_account_id == partner_account_id else None
+        """One account holding this partner account, or None."""
+        holders = self.partner_holders(backend, partner_account_id)
+        return holders[0] if holders else None
 
     def release_link(self, account_id: str, backend: str) -> PartnerLink | None:
         """Remove a partner link (and its index entry); returns what was removed."""
@@ -372,10 +381,12 @@ class Accounts:
         if link is None:
             return None
         self.remove_link(account_id, backend)
-        if link.partner_account_id and self.account_for_partner(
-                backend, link.partner_account_id) is None:
-            self.r.delete(self._k("partner", backend, link.partner_account_id))
+        if link.partner_account_id:
+            self.r.srem(self._partner_key(backend, link.partner_account_id), account_id)
         return link
+
+    def _partner_key(self, backend: str, partner_account_id: str) -> str:
+        return self._k("partners", backend, partner_account_id)
 
     # -- callback data (grantCallbackAccess) -----------------------------------------
 

@@ -40,16 +40,16 @@ def existing_account(accounts: Accounts, links: list[PartnerLink]) -> str | None
     with another SmartHQ user or Kasa account is someone else's, or another household:
     joining it would replace that link."""
     fresh = {link.backend: link.partner_account_id for link in links}
-    owners = [accounts.account_for_partner(link.backend, link.partner_account_id)
-              for link in links if link.partner_account_id]
-    compatible = {owner for owner in set(owners) if owner and not any(
+    owners = [owner for link in links if link.partner_account_id
+              for owner in accounts.partner_holders(link.backend, link.partner_account_id)]
+    compatible = {owner for owner in set(owners) if not any(
         held.backend in fresh and held.partner_account_id != fresh[held.backend]
         for held in accounts.links(owner))}
     known = Counter(owner for owner in owners if owner in compatible)
     if not known:
         return None
     best = max(known.values())
-    return next(owner for owner in owners if owner in known and known[owner] == best)
+    return next(owner for owner in owners if known.get(owner) == best)
 
 
 def settle(accounts: Accounts, links: list[PartnerLink]) -> str:
@@ -57,7 +57,6 @@ def settle(accounts: Accounts, links: list[PartnerLink]) -> str:
 
     Other accounts holding one of these partner accounts keep their link: taking it away
     would cut off their SmartThings installations, which are not this user's to change.
-    The partner index names the account linked last.
     """
     if not links:
         raise ValueError("nothing to link")

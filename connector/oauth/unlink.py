@@ -38,7 +38,15 @@ def release_if_unused(services, account_id: str) -> list[str]:
     released = []
     for link in accounts.links(account_id):
         partner = PARTNERS.get(link.backend)
-        if partner is not None and partner.configured(services.settings) and not link.needs_relink:
+        shared = link.partner_account_id and any(
+            other != account_id
+            for other in accounts.partner_holders(link.backend, link.partner_account_id))
+        if shared:
+            # Another of our accounts (another household on the same login) still uses
+            # it: the partner's unlink would end that account's access too.
+            log.info("partner account still linked elsewhere: not unlinked at the partner",
+                     backend=link.backend)
+        elif partner is not None and partner.configured(services.settings) and not link.needs_relink:
             try:
                 partner.release(services.settings, accounts, account_id, link)
             except PartnerError as exc:

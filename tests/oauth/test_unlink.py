@@ -5,6 +5,7 @@ import redis
 
 from connector import stclient
 from connector.accounts import AuthError, PartnerLink
+from connector.oauth import linking
 
 from .conftest import exchange
 
@@ -108,3 +109,26 @@ def test_a_replayed_code_removes_its_installation_and_releases_an_unused_account
     assert exchange(client, code).status_code == 400
     assert services.accounts.installations(account_id) == []
     assert services.accounts.links(account_id) == []
+
+
+def test_an_account_sharing_a_kasa_login_keeps_it_when_the_other_is_removed(
+        linker, client, services, kasa, kasa_user):
+    # Alice links Kasa and SmartHQ; Bob, knowing the household Kasa password, links the
+    # same Kasa login with a SmartHQ user of his own: a second account.
+    alice_tokens = linked(linker, client, kasa_user)
+    (alice,) = services.accounts.list()
+    services.accounts.link_partner(alice, PartnerLink("smarthq", "a", "r", None, "alice-smarthq-user"))
+    bob = linking.settle(services.accounts, [
+        PartnerLink("kasa", "bob-access", "bob-refresh", None, kasa_user.account_id),
+        PartnerLink("smarthq", "s", "r", None, "bob-smarthq-user")])
+    bob_tokens = services.accounts.issue_tokens(bob)
+    assert bob != alice
+    delete(client, bob_tokens.access_token)
+    assert kasa.cloud.count("/account/unlink$", "POST") == 0  # Alice still uses the login
+    assert services.accounts.links(bob) == []
+    assert services.accounts.account_for_partner("kasa", kasa_user.account_id) == alice
+    assert not services.accounts.link(alice, "kasa").needs_relink
+    # Alice's removal, the login's last, unlinks it at Kasa.
+    delete(client, alice_tokens["access_token"])
+    assert kasa.cloud.count("/account/unlink$", "POST") == 1
+
