@@ -22,6 +22,8 @@ from connector.backends.base import LinkExpired, RetryableError
 REFRESH_LEEWAY = 300  # refresh this many seconds before the partner's expiry
 LOCK_TIMEOUT = 30  # a refresh holding the lock longer than this is presumed dead
 FAILED_REFRESH_PAUSE = 10  # seconds after a failed refresh before anyone calls the partner again
+MIN_REFRESH_SECONDS = 0.5  # less time than this left in a request: do not start a refresh
+FULL_REFRESH_SECONDS = 3.0  # a refresh given this long that fails is the partner's failure
 
 log = logs.get_logger(__name__)
 
@@ -37,10 +39,10 @@ class PartnerOAuth(Protocol):
 
 
 def _left(deadline: float | None, unlimited: float | None) -> float | None:
-    """Seconds until ``deadline`` (at least a sliver), or ``unlimited`` when there is none."""
+    """Seconds until ``deadline`` (never negative), or ``unlimited`` when there is none."""
     if deadline is None:
         return unlimited
-    return max(0.05, deadline - time.monotonic())
+    return max(0.0, deadline - time.monotonic())
 
 
 class StoredTokens:
@@ -98,15 +100,21 @@ class StoredTokens:
             paused = self._paused_key()
             if self.accounts.r.exists(paused):
                 raise RetryableError("the partner's token endpoint failed moments ago")
+            left = _left(deadline, None)
+            if left is not None and left < MIN_REFRESH_SECONDS:
+                raise RetryableError("no time left in this request to refresh the token")
             try:
-                token = self.oauth.refresh(link.refresh_token, timeout=_left(deadline, None))
+                token = self.oauth.refresh(link.refresh_token, timeout=left)
             except LinkExpired:
                 self.accounts.set_link(self.account_id, dataclasses.replace(link, needs_relink=True))
                 log.warning("partner refused the refresh token: link needs re-linking",
                             backend=self.backend)
                 raise
             except RetryableError:
-                self.accounts.r.set(paused, 1, px=int(FAILED_REFRESH_PAUSE * 1000))
+                if left is None or left >= FULL_REFRESH_SECONDS:
+                    # The partner failed with time to spare; a timeout we cut short to
+                    # fit a deadline says nothing about the partner.
+                    self.accounts.r.set(paused, 1, px=int(FAILED_REFRESH_PAUSE * 1000))
                 raise
             self.accounts.set_link(self.account_id, dataclasses.replace(
                 link, access_token=token.access_token,

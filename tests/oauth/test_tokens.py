@@ -154,3 +154,31 @@ def test_after_a_failed_refresh_the_next_callers_fail_fast_instead_of_calling_ag
             StoredTokens(services.accounts, account_id, "kasa", oauth).access_token()
     assert oauth.calls == 1
 
+
+class SlowOAuth(PartnerOAuth):
+    """A healthy token endpoint that needs a second: a shorter timeout times out."""
+
+    def refresh(self, refresh_token, *, timeout=None):
+        if timeout is not None and timeout < 1.0:
+            self.calls += 1
+            raise RetryableError("timed out")
+        return super().refresh(refresh_token, timeout=timeout)
+
+
+def test_a_refresh_cut_short_by_its_deadline_does_not_pause_the_others(services):
+    account_id = link_account(services, -5)
+    oauth = SlowOAuth()
+    with pytest.raises(RetryableError):
+        StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(time.monotonic() + 0.8)
+    assert oauth.calls == 1
+    token = StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(time.monotonic() + 7)
+    assert token == "access-2"
+
+
+def test_no_refresh_starts_without_time_left_for_it(services):
+    account_id = link_account(services, -5)
+    oauth = PartnerOAuth()
+    with pytest.raises(RetryableError):
+        StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(time.monotonic() + 0.1)
+    assert oauth.calls == 0
+
