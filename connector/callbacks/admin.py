@@ -116,7 +116,7 @@ def retry(services, job_ids: list[str] | None = None) -> list[dict]:
             if job is None or (wanted is not None and job.id not in wanted):
                 continue
             row = _retry_one(services, job)
-            if row["kind"] in ("flush", "exchange"):  # replaced by a fresh job
+            if _settled(services, row):
                 queues.forget_failed(services, job.id)
             done.append(row)
     if wanted is None:
@@ -125,6 +125,16 @@ def retry(services, job_ids: list[str] | None = None) -> list[dict]:
             if new:
                 done.append({"job": None, "kind": "flush", "installation": inst, "new_job": new})
     return done
+
+
+def _settled(services, row: dict) -> bool:
+    """Whether a retried job's failure is history: a fresh job replaced it, or (a flush)
+    nothing waits any more. A flush still retrying an outage keeps its report."""
+    if row["kind"] == "exchange":
+        return True
+    if row["kind"] == "flush":
+        return bool(row["new_job"]) or not Pending(services.redis).snapshot(row["installation"])
+    return False
 
 
 def _retry_one(services, job: Job) -> dict:

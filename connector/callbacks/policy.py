@@ -89,7 +89,8 @@ class DeliveryPolicy:
         ``attempt`` counts failures so far (1 for the first retry). The fixed half keeps
         retries from hammering; the random half spreads many installations apart.
         """
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** max(0, attempt - 1))
+        doublings = min(max(0, attempt - 1), 32)  # retries go on for ever: 2**1024 overflows
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** doublings)
         return ceiling / 2 + rng() * ceiling / 2
 
     def delay(self, attempt: int, error: Exception,

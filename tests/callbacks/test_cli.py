@@ -82,6 +82,15 @@ def test_retry_replays_failed_jobs_and_delivers_what_waited(given_up, env, servi
     assert run(["callbacks", "pending"], env).strip() == "nothing pending"
 
 
+def test_retry_during_the_outage_keeps_its_report(given_up, env, services, sim):
+    [job_id] = failed(services)
+    run(["callbacks", "retry"], env)  # SmartThings is still down; a flush keeps retrying
+    assert failed(services) == [job_id]
+    sim.cloud.set_down(False)
+    drain(services)  # delivered at last: the report clears itself
+    assert failed(services) == []
+
+
 def test_retry_of_one_job_by_id(given_up, env, services, sim):
     [job_id] = failed(services)
     sim.cloud.set_down(False)

@@ -15,6 +15,8 @@ def test_backoff_doubles_until_the_cap_with_equal_jitter():
     highs = [policy.backoff(n, rng=lambda: 1.0) for n in range(1, 7)]
     assert highs == [2, 4, 8, 16, 30, 30]
     assert lows == [h / 2 for h in highs]  # half is fixed, half is random
+    # Retries past the budget go on for as long as the outage lasts: no overflow.
+    assert DeliveryPolicy(backoff_base=2.0, backoff_cap=300.0).backoff(5000, rng=lambda: 1.0) == 300
 
 
 def test_jitter_spreads_retries_within_the_bounds():
