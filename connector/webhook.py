@@ -49,7 +49,10 @@ def _read_body(limit: int) -> bytes:
     werkzeug to refuse up front: its stream stops quietly at the limit, so a byte left
     behind it means the body was longer."""
     raw = request.get_data(cache=False)
-    if len(raw) >= limit and request.environ["wsgi.input"].read(1):
+    # Only without a Content-Length: with one, werkzeug already refused a longer body,
+    # and a read past it would wait on the socket for bytes that never come.
+    if (request.content_length is None and len(raw) >= limit
+            and request.environ["wsgi.input"].read(1)):
         raise RequestEntityTooLarge()
     return raw
 

@@ -235,6 +235,20 @@ def test_an_oversized_chunked_body_is_refused_not_cut_short(client, account, ser
     assert body["headers"]["interactionType"] == "discoveryResponse"
 
 
+def test_a_body_of_exactly_the_limit_is_answered_over_a_real_socket(app, account, services):
+    import requests
+
+    from connector.sandbox.server import ServerThread
+
+    limit = services.settings.max_body_bytes
+    valid = json.dumps(stclient.discovery(account[1].access_token)).encode()
+    body = valid + b" " * (limit - len(valid))  # Content-Length == the limit
+    with ServerThread(app) as server:
+        resp = requests.post(server.url + "/st-schema", data=body, timeout=5,
+                             headers={"Content-Type": "application/json"})
+    assert resp.json()["headers"]["interactionType"] == "discoveryResponse"
+
+
 def test_errors_never_echo_the_token(client, account):
     token = account[1].access_token
     for payload in (stclient.envelope("bogusType", token),
