@@ -50,6 +50,11 @@ class DeviceNotResponding(RetryableError):
     pass
 
 
+class MalformedDeviceList(RetryableError):
+    """A device list without its array of devices: the read fails, and nothing is taken
+    for deleted (an empty list would be); the next read tries again."""
+
+
 class ReauthRequired(PartnerError):
     pass
 

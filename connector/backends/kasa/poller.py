@@ -14,7 +14,8 @@ import json
 import time
 
 from connector import changes, logs
-from connector.backends.base import CallContext, LinkExpired, PartnerError, RetryableError
+from connector.backends.base import (CallContext, LinkExpired, MalformedDeviceList, PartnerError,
+                                     RetryableError)
 from connector.backends.kasa import mapping
 from connector.callbacks.publish import now_ms, publish, publish_devices
 from connector.model import State
@@ -119,7 +120,3 @@ def _load(services, account_id: str) -> changes.Snapshot | None:
 
 class PollBudgetExhausted(RetryableError):
     """The app-wide Kasa budget could not serve this poll in time; the next one will."""
-
-
-class MalformedDeviceList(RetryableError):
-    """Kasa answered the device list without a devices array; the next poll tries again."""

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import requests
 
-from connector.backends.base import FatalError, LinkExpired
+from connector.backends.base import FatalError, LinkExpired, MalformedDeviceList
 from connector.backends.smarthq import errors
 from connector.backends.smarthq.transport import DEFAULT_TIMEOUT, RetryPolicy, SmartHQTransport
 
@@ -126,7 +126,9 @@ class SmartHQClient:
         for page in range(1, MAX_PAGES + 1):
             body = self.device_page(page, PAGE_SIZE_MAX, filters=filters,
                                     request_id=request_id, deadline=deadline)
-            batch = [d for d in body.get("devices") or [] if isinstance(d, dict)]
+            if not isinstance(body.get("devices"), list):
+                raise MalformedDeviceList(f"SmartHQ device list page {page} has no devices array")
+            batch = [d for d in body["devices"] if isinstance(d, dict)]
             devices.extend(batch)
             total = body.get("total")
             if len(batch) < PAGE_SIZE_MAX or (isinstance(total, int) and len(devices) >= total):

@@ -9,12 +9,8 @@ import pytest
 
 from connector import clock
 from connector.backends.kasa.client import KasaClient
-from connector.backends.kasa.poller import (
-    MalformedDeviceList,
-    PollBudgetExhausted,
-    poll_account,
-    snapshot_key,
-)
+from connector.backends.base import MalformedDeviceList
+from connector.backends.kasa.poller import PollBudgetExhausted, poll_account, snapshot_key
 from connector.callbacks import publish as publishing
 from connector.ratelimit import TokenBucket
 from tests.callbacks.conftest import drain, fast, grant, sim, st_server, switch  # noqa: F401  (fixtures)

@@ -18,6 +18,7 @@ from connector.backends.base import (
     DeviceOffline,
     FatalError,
     LinkExpired,
+    MalformedDeviceList,
     PartnerError,
     RateLimited,
     ReauthRequired,
@@ -256,6 +257,14 @@ def test_list_devices_never_loops_forever(rsps, client):
     full = {"kind": "device#list", "devices": [{"deviceId": "same"}] * 100}
     rsps.get(API + "/v2/device", json=full)
     with pytest.raises(FatalError):
+        client.list_devices()
+
+
+@pytest.mark.parametrize("answer", [{"kind": "device#list"}, {"kind": "device#list", "devices": None}])
+def test_a_page_without_a_devices_array_fails_rather_than_listing_nothing(rsps, client, answer):
+    # An empty list would make every appliance look removed.
+    rsps.get(API + "/v2/device", json=answer)
+    with pytest.raises(MalformedDeviceList):
         client.list_devices()
 
 
