@@ -113,6 +113,8 @@ class Credentials:
         tokens = self.tokens()
         if tokens.expires_at - self.clock() >= self.policy.refresh_leeway:
             return tokens.access_token
+        if tokens.expires_at > self.clock() and self.accounts.callback_grant_needed(self.installation_id):
+            return tokens.access_token  # a refresh was refused: wait for the new grant
         try:
             return self.refresh(tokens.access_token)
         except (Retryable, GrantRequired):

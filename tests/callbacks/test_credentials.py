@@ -195,6 +195,10 @@ def test_a_refused_early_refresh_keeps_using_the_still_valid_token(granted, serv
     sim.cloud.revoke_refresh_tokens()
     assert creds.access_token() == stored["access_token"]  # valid for a while yet
     assert services.accounts.callback_grant_needed(inst)  # and a new grant is asked for
+    refused = sim.cloud.counts()["token_requests_rejected"]
+    assert refused >= 1
+    assert creds.access_token() == stored["access_token"]
+    assert sim.cloud.counts()["token_requests_rejected"] == refused  # not asked at every send
     services.accounts.store_callback_tokens(inst, {**stored, "expires_at": 0})
     with pytest.raises(GrantRequired):  # once it has really expired, nothing is left
         creds.access_token()
