@@ -23,7 +23,7 @@ REFRESH_LEEWAY = 300  # refresh this many seconds before the partner's expiry
 LOCK_TIMEOUT = 30  # a refresh holding the lock longer than this is presumed dead
 FAILED_REFRESH_PAUSE = 10  # seconds after a failed refresh before anyone calls the partner again
 MIN_REFRESH_SECONDS = 0.5  # less time than this left in a request: do not start a refresh
-FULL_REFRESH_SECONDS = 3.0  # a refresh given this long that fails is the partner's failure
+TRANSPORT_CODES = ("TRANSPORT", "CONNECT")  # no answer from the partner (the OAuth clients' codes)
 
 log = logs.get_logger(__name__)
 
@@ -110,10 +110,10 @@ class StoredTokens:
                 log.warning("partner refused the refresh token: link needs re-linking",
                             backend=self.backend)
                 raise
-            except RetryableError:
-                if left is None or left >= FULL_REFRESH_SECONDS:
-                    # The partner failed with time to spare; a timeout we cut short to
-                    # fit a deadline says nothing about the partner.
+            except RetryableError as exc:
+                # Pause the others when the partner answered with an error, or failed in
+                # its own full time; a timeout we cut short to fit a deadline says nothing.
+                if left is None or exc.code not in TRANSPORT_CODES:
                     self.accounts.r.set(paused, 1, px=int(FAILED_REFRESH_PAUSE * 1000))
                 raise
             self.accounts.set_link(self.account_id, dataclasses.replace(

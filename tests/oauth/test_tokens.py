@@ -156,23 +156,32 @@ def test_after_a_failed_refresh_the_next_callers_fail_fast_instead_of_calling_ag
 
 
 class SlowOAuth(PartnerOAuth):
-    """A healthy token endpoint that needs a second: a shorter timeout times out."""
+    """A healthy token endpoint that needs 8 s: a shorter timeout times out, as the OAuth
+    clients report a request that got no answer."""
 
     def refresh(self, refresh_token, *, timeout=None):
-        if timeout is not None and timeout < 1.0:
+        if timeout is not None and timeout < 8.0:
             self.calls += 1
-            raise RetryableError("timed out")
+            raise RetryableError("Kasa OAuth did not answer (ReadTimeout)", code="TRANSPORT")
         return super().refresh(refresh_token, timeout=timeout)
 
 
 def test_a_refresh_cut_short_by_its_deadline_does_not_pause_the_others(services):
     account_id = link_account(services, -5)
     oauth = SlowOAuth()
-    with pytest.raises(RetryableError):
-        StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(time.monotonic() + 0.8)
+    with pytest.raises(RetryableError):  # a webhook request: 5 s left, the endpoint needs 8
+        StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(time.monotonic() + 5)
     assert oauth.calls == 1
-    token = StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(time.monotonic() + 7)
-    assert token == "access-2"
+    assert StoredTokens(services.accounts, account_id, "kasa", oauth).refresh("access-0") == "access-2"
+
+
+def test_an_error_the_partner_answered_pauses_the_others_even_under_a_deadline(services):
+    account_id = link_account(services, -5)
+    oauth = PartnerOAuth(fail=RetryableError("Kasa OAuth HTTP 503", code="503"))
+    for _ in range(2):
+        with pytest.raises(RetryableError):
+            StoredTokens(services.accounts, account_id, "kasa", oauth).access_token(time.monotonic() + 5)
+    assert oauth.calls == 1
 
 
 def test_no_refresh_starts_without_time_left_for_it(services):
