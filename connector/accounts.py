@@ -113,10 +113,9 @@ class Accounts:
         pipe = self.r.pipeline()
         pipe.hset(self._k("acct", account_id), mapping={"created_at": self.clock()})
         pipe.sadd(self._k("accounts"), account_id)
-        for link in links:
-            pipe.hset(self._k("acct", account_id, "links"), link.backend, self._seal_link(link))
-            self._links_changed(pipe, link.backend)
         pipe.execute()
+        for link in links:
+            self.link_partner(account_id, link)
         return account_id
 
     def exists(self, account_id: str) -> bool:
@@ -365,7 +364,14 @@ class Accounts:
         Two households may share one Kasa login, so there can be several. The index is a
         hint: each account's link must still name that partner account.
         """
-        candidates = sorted(self.r.smembers(self._partner_key(backend, partner_account_id)))
+        key = self._partner_key(backend, partner_account_id)
+        legacy = self._k("partner", backend, partner_account_id)  # one account id, before sets
+        if self.r.exists(legacy):
+            pipe = self.r.pipeline()
+            pipe.sadd(key, self.r.get(legacy) or "")
+            pipe.delete(legacy)
+            pipe.execute()
+        candidates = sorted(self.r.smembers(key))
         return [account_id for account_id in candidates
                 if (held := self.link(account_id, backend)) is not None
                 and held.partner_account_id == partner_account_id]

@@ -159,3 +159,17 @@ def test_wrong_secret_key_cannot_open_secrets(redis_client, clock):
 def test_issuing_for_unknown_account_fails(store):
     with pytest.raises(KeyError):
         store.issue_tokens("nope")
+
+
+def test_an_account_created_with_links_is_found_by_its_partner_accounts(store):
+    account_id = store.create([PartnerLink("kasa", "a", "r", None, "K1")])
+    assert store.partner_holders("kasa", "K1") == [account_id]
+
+
+def test_a_partner_index_entry_from_before_sets_still_counts(store, redis_client):
+    account_id = store.create([PartnerLink("kasa", "a", "r", None, "K1")])
+    redis_client.delete("stc:partners:kasa:K1")
+    redis_client.set("stc:partner:kasa:K1", account_id)  # as the single-holder index wrote it
+    assert store.partner_holders("kasa", "K1") == [account_id]
+    assert not redis_client.exists("stc:partner:kasa:K1")  # moved into the set once
+

@@ -114,7 +114,7 @@ class Credentials:
         if tokens.expires_at - self.clock() >= self.policy.refresh_leeway:
             return tokens.access_token
         if tokens.expires_at > self.clock() and self.accounts.callback_grant_needed(self.installation_id):
-            return tokens.access_token  # a refresh was refused: wait for the new grant
+            return tokens.access_token  # a new grant is asked for: until then, this one
         try:
             return self.refresh(tokens.access_token)
         except (Retryable, GrantRequired):

@@ -578,8 +578,13 @@ def _first(stat: Mapping, *candidates: tuple[str, float]) -> float | None:
 
 
 def _is_number(value: Any) -> bool:
-    # JSON may carry 1e999 or NaN, which no state (or conversion) can hold.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # JSON may carry 1e999, NaN or 10**400, which no state (or conversion) can hold.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond any float
+        return False
 
 
 def _clamp(value: int, low: int, high: int) -> int:

@@ -209,6 +209,10 @@ def test_a_value_no_number_can_hold_is_left_out_not_a_crash():
     got = states(m.to_states(data, None))
     assert ("st.colorControl", "hue") not in got and ("st.switchLevel", "level") not in got
     assert got[("st.colorControl", "saturation")] == (100, None)
+    huge = with_state(KL130_COLOR, brightness=10**400,
+                      color={"hsb": {"hue": 10**400, "saturation": 100, "brightness": 10**400}})
+    got = states(m.to_states(huge, None))
+    assert ("st.colorControl", "hue") not in got and ("st.switchLevel", "level") not in got
 
 
 @pytest.mark.parametrize("name", FIXTURES)
