@@ -5,10 +5,27 @@ has to translate between a model object and the wire. No I/O here.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 MAIN = "main"
+
+# What a mapping raises on a partner payload it cannot read (a missing key, a null where
+# an object was expected, a number no float holds): that one device is skipped or keeps
+# its last states, never the rest.
+MAPPING_ERRORS = (AttributeError, KeyError, TypeError, ValueError, ArithmeticError)
+
+
+def is_number(value: Any) -> bool:
+    """A real, finite number as JSON carries it: not a bool, not NaN or infinite (1e999),
+    not an int beyond any float (10**400)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 class DeviceErrorEnum:

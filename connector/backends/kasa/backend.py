@@ -22,7 +22,7 @@ from connector.backends.kasa import mapping
 from connector.backends.kasa.client import KasaClient
 from connector.backends.kasa.oauth import KasaOAuth
 from connector.backends.kasa.transport import new_session
-from connector.model import Device, DeviceErrorEnum, DeviceRequest, DeviceResult
+from connector.model import MAPPING_ERRORS, Device, DeviceErrorEnum, DeviceRequest, DeviceResult
 from connector.oauth.tokens import StoredTokens
 from connector.settings import Settings
 
@@ -58,7 +58,7 @@ class KasaBackend:
         for raw in data.get("devices") or []:
             try:
                 devices.append(mapping.to_device(raw))
-            except (AttributeError, KeyError, TypeError, ValueError) as exc:  # one odd device must not hide the rest
+            except MAPPING_ERRORS as exc:  # one odd device must not hide the rest
                 log.warning("skipping a Kasa device we cannot map", error=str(exc))
         return devices
 

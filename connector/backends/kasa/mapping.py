@@ -28,12 +28,12 @@ Conversions (kasa-and-python-ecosystem.md A.7):
 from __future__ import annotations
 
 import colorsys
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from connector.model import (
+    is_number,
     MAIN,
     Command,
     Device,
@@ -201,7 +201,7 @@ def kelvin_range(device: Mapping) -> tuple[int, int]:
     """The device's colour-temperature range: its metadata, else the model table."""
     meta = device.get("metadata") or {}
     low, high = meta.get("minColorTemperature"), meta.get("maxColorTemperature")
-    if _is_number(low) and _is_number(high) and 0 < low < high:
+    if is_number(low) and is_number(high) and 0 < low < high:
         return int(low), int(high)
     model = str(device.get("model") or "")
     base = model.split("(", 1)[0].strip()
@@ -303,17 +303,17 @@ def to_states(info: Mapping, realtime: Mapping | None = None) -> list[State]:
         out.append(State(SWITCH, "switch", "on" if state["powered"] else "off"))
     hsb = _hsb(state)
     brightness = state.get("brightness")
-    if not _is_number(brightness):
+    if not is_number(brightness):
         brightness = hsb.get("brightness")
-    if LEVEL in caps and _is_number(brightness):
+    if LEVEL in caps and is_number(brightness):
         out.append(State(LEVEL, "level", _clamp(round(brightness), 0, 100), unit="%"))
     if COLOR in caps:
-        if _is_number(hsb.get("hue")):
+        if is_number(hsb.get("hue")):
             out.append(State(COLOR, "hue", hue_to_st(hsb["hue"])))  # colorControl takes no unit
-        if _is_number(hsb.get("saturation")):
+        if is_number(hsb.get("saturation")):
             out.append(State(COLOR, "saturation", _clamp(round(hsb["saturation"]), 0, 100)))
     kelvin = state.get("colorTemperature")
-    if COLOR_TEMP in caps and _is_number(kelvin) and kelvin > 0:  # 0 = colour mode
+    if COLOR_TEMP in caps and is_number(kelvin) and kelvin > 0:  # 0 = colour mode
         out.append(State(COLOR_TEMP, "colorTemperature", int(round(kelvin)), unit="K"))
     if POWER in caps and realtime:
         reading = energy_reading(realtime)
@@ -449,11 +449,11 @@ def _calls(kasa_id: str, target: _Target, state: Mapping) -> list[KasaCall]:
     if target.mode == "color":
         hsb = _hsb(state)
         current_brightness = state.get("brightness")
-        if not _is_number(current_brightness):
+        if not is_number(current_brightness):
             current_brightness = hsb.get("brightness")
         # In white mode the hsb left in the state is not a colour anyone sees (often
         # saturation 0): a lone setHue must not produce white again.
-        white_now = _is_number(state.get("colorTemperature")) and state["colorTemperature"] > 0
+        white_now = is_number(state.get("colorTemperature")) and state["colorTemperature"] > 0
         current_saturation = None if white_now else hsb.get("saturation")
         calls.append(KasaCall("set_color", {
             "device_id": kasa_id,
@@ -524,7 +524,7 @@ def _number(value: Any, what: str) -> float:
             value = float(value)
         except ValueError:
             raise _violation(f"{what} must be a number, got {value!r}") from None
-    if not _is_number(value) or not math.isfinite(value):
+    if not is_number(value):
         raise _violation(f"{what} must be a number, got {value!r}")
     return float(value)
 
@@ -564,7 +564,7 @@ def _hsb(state: Mapping) -> dict:
 
 def _pick(wanted, current, default) -> int:
     for value in (wanted, current):
-        if _is_number(value):
+        if is_number(value):
             return int(round(value))
     return default
 
@@ -572,19 +572,9 @@ def _pick(wanted, current, default) -> int:
 def _first(stat: Mapping, *candidates: tuple[str, float]) -> float | None:
     for key, scale in candidates:
         value = stat.get(key)
-        if _is_number(value) and math.isfinite(value) and value >= 0:
+        if is_number(value) and value >= 0:
             return value * scale
     return None
-
-
-def _is_number(value: Any) -> bool:
-    # JSON may carry 1e999, NaN or 10**400, which no state (or conversion) can hold.
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond any float
-        return False
 
 
 def _clamp(value: int, low: int, high: int) -> int:

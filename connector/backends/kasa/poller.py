@@ -18,7 +18,7 @@ from connector.backends.base import (CallContext, LinkExpired, MalformedDeviceLi
                                      RetryableError)
 from connector.backends.kasa import mapping
 from connector.callbacks.publish import now_ms, publish, publish_devices
-from connector.model import State
+from connector.model import MAPPING_ERRORS, State
 from connector.ratelimit import TokenBucket
 from connector.settings import KASA_METERED_READ_REQUESTS
 
@@ -54,7 +54,7 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
     for raw in raw_devices:
         try:
             device = mapping.to_device(raw)
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        except MAPPING_ERRORS as exc:
             # Still listed, only unreadable: keeps its last values and is not deleted.
             ext_id = _listed_id(raw)
             if ext_id is not None:

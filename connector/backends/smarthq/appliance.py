@@ -12,14 +12,13 @@ own sub-device come first.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from connector.backends.smarthq import kinds
 from connector.backends.smarthq.kinds import MAIN, short
-from connector.model import DeviceErrorEnum
+from connector.model import DeviceErrorEnum, is_number
 
 FAHRENHEIT, CELSIUS = "F", "C"
 
@@ -189,10 +188,6 @@ def commands_of(service: Mapping | None) -> tuple[str, ...]:
 
 def disabled(service: Mapping | None) -> bool:
     return state_of(service).get("disabled") is True
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def tidy(value: float) -> int | float:

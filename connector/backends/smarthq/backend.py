@@ -28,7 +28,7 @@ from connector.backends.smarthq import mapping
 from connector.backends.smarthq.client import SmartHQClient
 from connector.backends.smarthq.oauth import SmartHQOAuth
 from connector.backends.smarthq.transport import new_session
-from connector.model import Device, DeviceErrorEnum, DeviceRequest, DeviceResult
+from connector.model import MAPPING_ERRORS, Device, DeviceErrorEnum, DeviceRequest, DeviceResult
 from connector.oauth.tokens import StoredTokens
 from connector.settings import Settings
 
@@ -69,7 +69,7 @@ class SmartHQBackend:
         for entry in entries:
             try:
                 devices.append(mapping.to_device(entry, self.settings.smarthq_profile_ids))
-            except (KeyError, TypeError, ValueError) as exc:  # one odd entry must not hide the rest
+            except MAPPING_ERRORS as exc:  # one odd entry must not hide the rest
                 log.warning("skipping a SmartHQ device we cannot map", error=str(exc))
                 continue
             self._warn_placeholder(entry)

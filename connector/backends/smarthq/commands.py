@@ -22,7 +22,6 @@ What a plan should do to the appliance is ``effects.apply_commands``.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -37,7 +36,6 @@ from connector.backends.smarthq.appliance import (
     commands_of,
     config_of,
     disabled,
-    is_number,
     setpoint_capability,
     state_of,
     tidy,
@@ -61,7 +59,7 @@ from connector.backends.smarthq.enums import (
     pick,
 )
 from connector.backends.smarthq.kinds import short, type_value
-from connector.model import Command
+from connector.model import Command, is_number
 
 COMMAND = "cloud.smarthq.command."
 RUNSTATUS = "cloud.smarthq.type.runstatus."
@@ -188,15 +186,9 @@ def _arg(args: tuple, name: str) -> Any:
 
 
 def _number(value: Any, what: str) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except OverflowError:  # an int beyond any float (10**400)
-            number = math.inf
-        if math.isfinite(number):
-            return number
-        raise violation(f"{what} must be a finite number")
-    raise violation(f"{what} must be a number, got {value!r}")
+    if not is_number(value):
+        raise violation(f"{what} must be a number, got {value!r:.40}")
+    return float(value)
 
 
 def _on_off(value: Any, what: str) -> bool:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable, Mapping
 
-from connector.backends.smarthq.appliance import c_to_f, f_to_c, iso, is_number, tidy
+from connector.backends.smarthq.appliance import c_to_f, f_to_c, iso, tidy
+from connector.model import is_number
 from connector.backends.smarthq.commands import COMMAND, RUNSTATUS, ServiceCommand
 from connector.backends.smarthq.enums import TRIGGERS
 from connector.backends.smarthq.kinds import short

@@ -14,9 +14,7 @@ from typing import Mapping
 
 from connector import changes
 from connector.backends.smarthq import event_mapping, mapping
-from connector.model import Device, DeviceResult
-
-MAPPING_ERRORS = (KeyError, TypeError, ValueError, AttributeError, ArithmeticError)
+from connector.model import MAPPING_ERRORS, Device, DeviceResult
 
 
 @dataclass
