@@ -55,7 +55,7 @@ class KasaBackend:
     def discover(self, ctx: CallContext) -> list[Device]:
         data = self.client(ctx.account_id).list_devices(request_id=ctx.request_id, deadline=ctx.deadline)
         devices = []
-        for raw in data.get("devices") or []:
+        for raw in data["devices"]:
             try:
                 devices.append(mapping.to_device(raw))
             except MAPPING_ERRORS as exc:  # one odd device must not hide the rest

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import requests
 
-from connector.backends.base import LinkExpired
+from connector.backends.base import LinkExpired, MalformedDeviceList
 from connector.backends.kasa.oauth import KasaOAuth, KasaToken
 from connector.backends.kasa.transport import DEFAULT_TIMEOUT, KasaTransport, RetryPolicy
 
@@ -128,8 +128,15 @@ class KasaClient:
     # -- devices ------------------------------------------------------------------------
 
     def list_devices(self, *, request_id=None, deadline=None) -> dict:
-        """GET /devices → ``{"accountId", "devices": [Device…]}``."""
-        return self._get("/devices", request_id=request_id, deadline=deadline, on_device=False)
+        """GET /devices → ``{"accountId", "devices": [Device…]}``.
+
+        An answer without its devices array raises ``MalformedDeviceList``: taken for
+        an empty list, it would make every device look removed.
+        """
+        data = self._get("/devices", request_id=request_id, deadline=deadline, on_device=False)
+        if not isinstance(data.get("devices"), list):
+            raise MalformedDeviceList("the Kasa device list has no devices array")
+        return data
 
     def device_info(self, device_id: str, *, request_id=None, deadline=None) -> dict:
         """GET /devices/{id} → ``{"device": Device, "state": State}``."""

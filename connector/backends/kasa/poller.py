@@ -14,8 +14,7 @@ import json
 import time
 
 from connector import changes, logs
-from connector.backends.base import (CallContext, LinkExpired, MalformedDeviceList, PartnerError,
-                                     RetryableError)
+from connector.backends.base import CallContext, LinkExpired, PartnerError, RetryableError
 from connector.backends.kasa import mapping
 from connector.callbacks.publish import now_ms, publish, publish_devices
 from connector.model import MAPPING_ERRORS, State
@@ -49,7 +48,7 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
     # a change SmartThings learns of meanwhile (a command) is not overwritten by it.
     _spend(budget, 1, ctx)
     listed_at = now_ms()
-    raw_devices = _device_list(client.list_devices(deadline=ctx.deadline), account_id)
+    raw_devices = client.list_devices(deadline=ctx.deadline)["devices"]
     devices, readings, unmapped = [], {}, set()
     for raw in raw_devices:
         try:
@@ -86,16 +85,6 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
     log.info("kasa poll", account=account_id, devices=len(devices), changed=len(found.results),
              new=len(found.new_devices))
     return found
-
-
-def _device_list(data, account_id: str) -> list:
-    """The ``devices`` of a list response; a malformed one fails the poll, deleting nothing."""
-    devices = data.get("devices") if isinstance(data, dict) else None
-    if not isinstance(devices, list):
-        log.warning("malformed Kasa device list, poll abandoned", account=account_id,
-                    keys=sorted(data) if isinstance(data, dict) else type(data).__name__)
-        raise MalformedDeviceList("the Kasa device list has no devices array")
-    return devices
 
 
 def _listed_id(raw) -> str | None:

@@ -18,6 +18,7 @@ from connector.backends.base import (
     DeviceOffline,
     FatalError,
     LinkExpired,
+    MalformedDeviceList,
     PartnerError,
     RateLimited,
     ReauthRequired,
@@ -120,7 +121,7 @@ def test_every_call_sends_the_documented_headers(rsps, client):
 
 
 def test_request_id_defaults_to_a_fresh_uuid4(rsps, client):
-    rsps.get(API + "/devices", json=ok({}))
+    rsps.get(API + "/devices", json=ok({"devices": []}))
     client.list_devices()
     client.list_devices()
     ids = [c.request.headers["X-Request-Id"] for c in rsps.calls]
@@ -129,7 +130,7 @@ def test_request_id_defaults_to_a_fresh_uuid4(rsps, client):
 
 def test_retries_keep_the_request_id(rsps, client):
     rsps.get(API + "/devices", status=503)
-    rsps.get(API + "/devices", json=ok({}))
+    rsps.get(API + "/devices", json=ok({"devices": []}))
     client.list_devices(request_id="same")
     assert [c.request.headers["X-Request-Id"] for c in rsps.calls] == ["same", "same"]
 
@@ -195,15 +196,24 @@ def test_the_table_covers_every_public_method():
 @pytest.mark.parametrize("name, args, kwargs, method, path, query, body", ENDPOINTS,
                          ids=[f"{row[0]}-{i}" for i, row in enumerate(ENDPOINTS)])
 def test_endpoint_wire_format(rsps, client, name, args, kwargs, method, path, query, body):
-    rsps.add(method, API + path, json=ok({"answer": name}))
+    answer = {"answer": name, "devices": []}  # a device list always carries its array
+    rsps.add(method, API + path, json=ok(answer))
     result = getattr(client, name)(*args, **kwargs, request_id="r", deadline=None)
-    assert result == {"answer": name}
+    assert result == answer
     sent = rsps.calls[0].request
     url = urlparse(sent.url)
     assert sent.method == method
     assert url.path == "/v1" + path
     assert parse_qs(url.query) == query
     assert (json.loads(sent.body) if sent.body else None) == body
+
+
+@pytest.mark.parametrize("data", [None, {}, {"devices": None}])
+def test_a_device_list_without_its_devices_array_is_malformed(rsps, client, data):
+    # Taken for an empty list, it would make every device look removed.
+    rsps.get(API + "/devices", json=ok(data))
+    with pytest.raises(MalformedDeviceList):
+        client.list_devices()
 
 
 def test_data_less_answers_become_an_empty_dict(rsps, client):
@@ -410,7 +420,7 @@ def test_rate_limit_that_just_fits_leaves_time_for_the_retry(rsps, client, fake_
 
 def test_rate_limit_without_a_deadline_waits_only_briefly(rsps, client, fake_time):
     rsps.get(API + "/devices", status=429, headers={"Retry-After": "5"})
-    rsps.get(API + "/devices", json=ok({}))
+    rsps.get(API + "/devices", json=ok({"devices": []}))
     client.list_devices()
     assert fake_time.sleeps == [5.0]
     rsps.replace("GET", API + "/devices", status=429, headers={"Retry-After": "600"})
@@ -421,7 +431,7 @@ def test_rate_limit_without_a_deadline_waits_only_briefly(rsps, client, fake_tim
 
 def test_rate_limit_without_retry_after_backs_off(rsps, client, fake_time):
     rsps.get(API + "/devices", status=429)
-    rsps.get(API + "/devices", json=ok({}))
+    rsps.get(API + "/devices", json=ok({"devices": []}))
     client.list_devices()
     assert len(fake_time.sleeps) == 1 and 0.1 <= fake_time.sleeps[0] <= 0.2
 
@@ -459,7 +469,7 @@ def test_unlink_is_not_repeated_after_an_ambiguous_failure(rsps, client):
 
 
 def test_default_timeouts_without_a_deadline(rsps, client):
-    rsps.get(API + "/devices", json=ok({}))
+    rsps.get(API + "/devices", json=ok({"devices": []}))
     client.list_devices()
     assert rsps.calls[0].request.req_kwargs["timeout"] == (3.05, 6)
 
@@ -467,14 +477,14 @@ def test_default_timeouts_without_a_deadline(rsps, client):
 @pytest.mark.parametrize("left, expected", [(5.0, (3.05, 5.0)), (1.5, (1.5, 1.5)),
                                             (30.0, (3.05, 6))])
 def test_the_deadline_caps_timeouts(rsps, client, fake_time, left, expected):
-    rsps.get(API + "/devices", json=ok({}))
+    rsps.get(API + "/devices", json=ok({"devices": []}))
     client.list_devices(deadline=fake_time.now + left)
     assert rsps.calls[0].request.req_kwargs["timeout"] == pytest.approx(expected)
 
 
 def test_custom_timeouts(rsps, tokens, fake_time):
     client = KasaClient(API, API_KEY, "c", tokens, timeout=(1, 2), clock=fake_time.clock)
-    rsps.get(API + "/devices", json=ok({}))
+    rsps.get(API + "/devices", json=ok({"devices": []}))
     client.list_devices()
     assert rsps.calls[0].request.req_kwargs["timeout"] == (1, 2)
 
@@ -497,7 +507,7 @@ def test_an_injected_session_is_used(tokens):
     session = requests.Session()
     client = KasaClient(API, API_KEY, "c", tokens, session=session)
     with responses.RequestsMock() as mock:
-        mock.get(API + "/devices", json=ok({}))
+        mock.get(API + "/devices", json=ok({"devices": []}))
         client.list_devices()
     assert client._http._session is session
 

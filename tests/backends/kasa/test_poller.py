@@ -92,9 +92,14 @@ def kept_snapshot(services, account_id):
 
 
 def kasa_answers(monkeypatch, rewrite):
-    """Kasa's device list, passed through ``rewrite`` before the poller sees it."""
-    read = KasaClient.list_devices
-    monkeypatch.setattr(KasaClient, "list_devices", lambda self, **kw: rewrite(read(self, **kw)))
+    """Kasa's device list answer, passed through ``rewrite`` before the client reads it."""
+    get = KasaClient._get
+
+    def rewritten(self, path, *args, **kw):
+        data = get(self, path, *args, **kw)
+        return rewrite(data) if path == "/devices" else data
+
+    monkeypatch.setattr(KasaClient, "_get", rewritten)
 
 
 def test_a_listed_device_that_cannot_be_mapped_is_not_deleted(services, installed, sim, monkeypatch):  # noqa: F811
