@@ -366,20 +366,13 @@ class Accounts:
         """
         key = self._partner_key(backend, partner_account_id)
         legacy = self._k("partner", backend, partner_account_id)  # one account id, before sets
-        if self.r.exists(legacy):
-            pipe = self.r.pipeline()
-            pipe.sadd(key, self.r.get(legacy) or "")
-            pipe.delete(legacy)
-            pipe.execute()
+        held_before = self.r.getdel(legacy)
+        if held_before:
+            self.r.sadd(key, held_before)
         candidates = sorted(self.r.smembers(key))
         return [account_id for account_id in candidates
                 if (held := self.link(account_id, backend)) is not None
                 and held.partner_account_id == partner_account_id]
-
-    def account_for_partner(self, backend: str, partner_account_id: str) -> str | None:
-        """One account holding this partner account, or None."""
-        holders = self.partner_holders(backend, partner_account_id)
-        return holders[0] if holders else None
 
     def release_link(self, account_id: str, backend: str) -> PartnerLink | None:
         """Remove a partner link (and its index entry); returns what was removed."""

@@ -35,20 +35,20 @@ def snapshot_of(states: list[State]) -> dict[str, list]:
 
 
 def diff(previous: Snapshot | None, devices: list[Device], readings: dict[str, list[State]],
-         unmapped: Iterable[str] = ()) -> Changes:
+         unread: Iterable[str] = ()) -> Changes:
     """Compare a new reading with ``previous`` (None: this is the first reading).
 
     ``devices`` are the account's devices now; ``readings`` the states read for them (a
     device that could not be read this time is absent and keeps its previous values).
-    ``unmapped`` names devices the partner still lists but that could not be turned
-    into a Device: they too keep their previous values, and are neither announced nor
-    deleted. Only a device in none of these is DEVICE-DELETED.
+    ``unread`` names devices the partner still lists but that could not be read or
+    mapped into a Device: they too keep their previous values, and are neither announced
+    nor deleted. Only a device in none of these is DEVICE-DELETED.
     A first reading publishes nothing: SmartThings reads every device itself after
     discovery, so the first snapshot is only a baseline.
     """
     changes = Changes()
     known = previous or {}
-    unmapped = set(unmapped)
+    unread = set(unread)
     for device in devices:
         ext_id = device.external_id
         before = known.get(ext_id)
@@ -68,10 +68,10 @@ def diff(previous: Snapshot | None, devices: list[Device], readings: dict[str, l
             changed = [s for s in states if before.get(state_key(s)) != [s.value, s.unit]]
         if changed:
             changes.results.append(DeviceResult(ext_id, changed))
-    for ext_id in unmapped:
+    for ext_id in unread:
         if ext_id in known:
             changes.snapshot.setdefault(ext_id, known[ext_id])
-    current_ids = {d.external_id for d in devices} | unmapped
+    current_ids = {d.external_id for d in devices} | unread
     for ext_id in sorted(set(known) - current_ids):
         changes.results.append(DeviceResult.failed(
             ext_id, DeviceErrorEnum.DEVICE_DELETED, "device removed from the partner account"))

@@ -51,9 +51,9 @@ def test_vanished_device_is_device_deleted_and_forgotten():
     assert set(changes.snapshot) == {"kasa:1"}
 
 
-def test_listed_but_unmapped_device_keeps_its_values_and_is_not_deleted():
+def test_a_listed_device_that_could_not_be_read_keeps_its_values_and_is_not_deleted():
     previous = {"kasa:1": snapshot_of([on()]), "kasa:2": snapshot_of([on()])}
-    changes = diff(previous, [PLUG], {"kasa:1": [on()]}, unmapped=["kasa:2"])
+    changes = diff(previous, [PLUG], {"kasa:1": [on()]}, unread=["kasa:2"])
     assert not changes and changes.snapshot == previous
 
 

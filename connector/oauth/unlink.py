@@ -2,8 +2,9 @@
 installation uses an account any more.
 
 ``forget_installation`` serves ``integrationDeleted`` and a replayed authorization code
-alike; every step is idempotent, so a retry finishes what a failed attempt began. Each partner hears that we
-are done (Kasa: ``POST /account/unlink``; SmartHQ documents no revocation) and the
+alike; every step is idempotent, so a retry finishes what a failed attempt began. Each
+partner hears that we are done (Kasa: ``POST /account/unlink``; SmartHQ documents no
+revocation), unless another of our accounts still holds that partner account, and the
 sealed tokens are deleted whatever the partner answered: the user removed us, so
 keeping their credentials would be the wrong failure.
 """

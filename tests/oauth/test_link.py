@@ -256,7 +256,7 @@ def test_settle_joins_the_account_holding_most_and_leaves_the_others_their_links
     assert accounts.link(other, "smarthq").partner_account_id == "S1"
     assert accounts.link(home, "smarthq").partner_account_id == "S1"  # not taken away
     assert accounts.partner_holders("smarthq", "S1") == sorted([home, other])
-    assert accounts.account_for_partner("kasa", "K1") == home
+    assert accounts.partner_holders("kasa", "K1") == [home]
 
 
 def test_someone_knowing_a_shared_kasa_password_never_replaces_anothers_smarthq_link(services):
@@ -277,7 +277,7 @@ def test_a_stale_partner_index_entry_is_ignored(services):
     account_id = accounts.create()
     accounts.link_partner(account_id, PartnerLink("kasa", "a", "r", None, "K1"))
     accounts.delete(account_id)
-    assert accounts.account_for_partner("kasa", "K1") is None
+    assert accounts.partner_holders("kasa", "K1") == []
     assert linking.settle(accounts, [PartnerLink("kasa", "a", "r", None, "K1")]) != account_id
 
 
@@ -334,4 +334,4 @@ def test_the_last_installation_forgets_the_smarthq_link(linker, smarthq_user, se
     (account_id,) = services.accounts.list()
     linker.client.post("/st-schema", json=stclient.integration_deleted(tokens["access_token"]))
     assert services.accounts.links(account_id) == []
-    assert services.accounts.account_for_partner("smarthq", smarthq_user.user_id) is None
+    assert services.accounts.partner_holders("smarthq", smarthq_user.user_id) == []

@@ -30,7 +30,7 @@ def test_the_last_installation_releases_the_kasa_link(linker, client, services, 
     assert kasa.cloud.count("/account/unlink$", "POST") == 1
     assert kasa.cloud.user_for_token(kasa_token) is None  # Kasa revoked it
     assert services.accounts.links(account_id) == []
-    assert services.accounts.account_for_partner("kasa", kasa_user.account_id) is None
+    assert services.accounts.partner_holders("kasa", kasa_user.account_id) == []
     try:
         services.accounts.resolve(tokens["access_token"])
     except AuthError as exc:
@@ -126,7 +126,7 @@ def test_an_account_sharing_a_kasa_login_keeps_it_when_the_other_is_removed(
     delete(client, bob_tokens.access_token)
     assert kasa.cloud.count("/account/unlink$", "POST") == 0  # Alice still uses the login
     assert services.accounts.links(bob) == []
-    assert services.accounts.account_for_partner("kasa", kasa_user.account_id) == alice
+    assert services.accounts.partner_holders("kasa", kasa_user.account_id) == [alice]
     assert not services.accounts.link(alice, "kasa").needs_relink
     # Alice's removal, the login's last, unlinks it at Kasa.
     delete(client, alice_tokens["access_token"])

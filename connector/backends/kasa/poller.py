@@ -49,7 +49,7 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
     _spend(budget, 1, ctx)
     listed_at = now_ms()
     raw_devices = client.list_devices(deadline=ctx.deadline)["devices"]
-    devices, readings, unmapped = [], {}, set()
+    devices, readings, unread = [], {}, set()
     for raw in raw_devices:
         try:
             device = mapping.to_device(raw)
@@ -57,7 +57,7 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
             # Still listed, only unreadable: keeps its last values and is not deleted.
             ext_id = _listed_id(raw)
             if ext_id is not None:
-                unmapped.add(ext_id)
+                unread.add(ext_id)
             log.warning("poll could not map a listed Kasa device", device=ext_id, error=str(exc))
             continue
         devices.append(device)
@@ -76,7 +76,7 @@ def poll_account(services, account_id: str, *, budget: TokenBucket | None = None
         readings[device.external_id] = _stamped(result.states, read_at)
 
     previous = _load(services, account_id)
-    found = changes.diff(previous, devices, readings, unmapped)
+    found = changes.diff(previous, devices, readings, unread)
     if found.new_devices:
         publish_devices(services, account_id, found.new_devices)
     if found.results:

@@ -115,14 +115,14 @@ class AccountMirror:
                     readings[device.external_id] = mapping.to_states(item, now)
                 except MAPPING_ERRORS:  # keeps its last states; the listener logs it
                     unmapped.append(device_id)
-        kept = {mapping.external_id(d) for d in unread}
-        found = changes.diff(self.snapshot, devices, readings, unmapped=kept)
+        unread_ext = {mapping.external_id(d) for d in unread}
+        found = changes.diff(self.snapshot, devices, readings, unread=unread_ext)
         for device_id in force:
             ext = mapping.external_id(device_id)
             if ext in readings and self.snapshot is not None:
                 found.results = [r for r in found.results if r.external_id != ext]
                 found.results.append(DeviceResult(ext, readings[ext]))
-        current = {d.external_id for d in devices} | kept
+        current = {d.external_id for d in devices} | unread_ext
         write = {ext: found.snapshot[ext] for ext in readings if ext in found.snapshot}
         delete = [ext for ext in (self.snapshot or {}) if ext not in current]
         return Update(found, touched, write, delete, unmapped, unread)
